@@ -32,3 +32,13 @@ def test_spans_join_back_any_text(text):
 def test_normalize_and_words_smoke():
     assert normalize("مُحَمَّدٌ أَحْمَد") == "محمد احمد"
     assert words("قال: 3.5 مليون!") == ["قال", "3.5", "مليون"]
+
+
+def test_missing_space_between_arabic_sentences_splits():
+    assert split_sentences("ارتفع الإنتاج سنويا.وبلغت النسبة 5%") == [
+        "ارتفع الإنتاج سنويا.",
+        "وبلغت النسبة 5%",
+    ]
+    assert split_sentences('نقلت شبكة سي.إن.إن عن "العربية.نت" الخبر.') == [
+        'نقلت شبكة سي.إن.إن عن "العربية.نت" الخبر.'
+    ]
