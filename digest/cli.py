@@ -1,0 +1,217 @@
+"""Command line: `python build.py [build|check|new|summarize|models|serve] ...`.
+
+Exit codes: 0 success, 1 content (or model) errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from digest.problems import ContentError, Problem
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _site_options(parser: argparse.ArgumentParser, output: bool = True) -> None:
+    parser.add_argument("--content", type=Path, default=Path("content"), help="articles folder (default: content/)")
+    if output:
+        parser.add_argument("--output", type=Path, default=Path("site"), help="output folder (default: site/)")
+        parser.add_argument("--cache", type=Path, default=Path(".cache"),
+                            help="cache folder for translations and incremental builds (default: .cache/)")
+        parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+        parser.add_argument("--base-url", help="override base_url from the settings")
+    parser.add_argument("--config", type=Path, default=Path("site.yaml"), help="site settings (default: site.yaml)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py", description="Build the bilingual Arabic/English news digest into a static site.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site (the default command)",
+                                description="Build content/ into a complete static site.")
+    _site_options(build)
+    build.add_argument("--strict", action="store_true",
+                       help="fail when no translation model is installed (for publishing pipelines)")
+    build.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+
+    check = commands.add_parser("check", help="validate content without writing anything",
+                                description="Check every article as a build would; writes nothing.")
+    _site_options(check, output=False)
+    check.add_argument("--fix", action="store_true",
+                       help="record source_hash in articles whose English was written by an editor")
+
+    new = commands.add_parser("new", help="write a new article file", description="Write a new article.")
+    new.add_argument("title", help="the Arabic title")
+    new.add_argument("--slug", help="file name without extension (default: date and transliterated title)")
+    _site_options(new, output=False)
+
+    summarize = commands.add_parser("summarize", help="print the extractive summary of a file",
+                                    description="Print the Arabic summary of a text or article file.")
+    summarize.add_argument("file", type=Path)
+    summarize.add_argument("--words", type=int, default=None, help="word budget (default: the site's)")
+
+    models = commands.add_parser("models", help="list or install translation models",
+                                 description="Manage Argos Translate packages.")
+    model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    model_commands.add_parser("list", help="show the installed models", description="Show installed models.")
+    install = model_commands.add_parser(
+        "install", help="install a model from a file, or Arabic-English from the Argos index",
+        description="Install an .argosmodel file, or download Arabic-English from the Argos index.")
+    install.add_argument("path", nargs="?", type=Path, help="an .argosmodel file")
+
+    serve = commands.add_parser("serve", help="build, serve and rebuild on changes",
+                                description="Preview the site with live reload.")
+    _site_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]  # `python build.py` alone, or with build options, means build
+    args = make_parser().parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except ContentError as exc:
+        _report(exc.problems)
+        errors = sum(not p.warning for p in exc.problems)
+        print(f"{errors} error(s); nothing was published", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def _options(args: argparse.Namespace):
+    from digest.build import BuildOptions
+
+    return BuildOptions(content=args.content, output=args.output, config=args.config, cache=args.cache,
+                        drafts=args.drafts, base_url=args.base_url,
+                        strict=getattr(args, "strict", False), jobs=getattr(args, "jobs", 0))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from digest.build import build
+    from digest.output import OutputBusy
+
+    try:
+        result = build(_options(args))
+    except OutputBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    _report(result.warnings)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.summary_line())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from digest.build import BuildOptions, load
+
+    options = BuildOptions(content=args.content, config=args.config)
+    loaded = load(options)
+    if args.fix:
+        fixed = [a for a in loaded.articles if a.title_en and a.source_hash != a.arabic_hash()]
+        for article in fixed:
+            record_source_hash(Path(article.path), article.arabic_hash())
+            print(f"{article.path}: recorded source_hash {article.arabic_hash()}")
+        loaded.warnings = [w for w in loaded.warnings if "source_hash" not in w.message
+                           and "title_en" not in w.message]
+    _report(loaded.warnings)
+    print(f"checked {len(loaded.articles)} articles: no errors")
+    return EXIT_OK
+
+
+def record_source_hash(path: Path, value: str) -> None:
+    """Set `source_hash` in a file's front matter, leaving every other line as the editor wrote it."""
+    text = path.read_text(encoding="utf-8-sig")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(newline)
+    end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
+    for i in range(1, end):
+        if re.match(r"source_hash\s*:", lines[i]):
+            lines[i] = f"source_hash: {value}"
+            break
+    else:
+        lines.insert(end, f"source_hash: {value}")
+    path.write_text(newline.join(lines), encoding="utf-8")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from digest.config import load_config
+    from digest.slugs import ascii_slug, slug_problem
+
+    config = load_config(args.config)
+    now = datetime.now(config.tz).replace(microsecond=0)
+    title = args.title.strip()
+    if not title:
+        print("error: the title is empty", file=sys.stderr)
+        return EXIT_USAGE
+    slug = args.slug or "-".join(
+        part for part in (now.strftime("%Y-%m-%d"), ascii_slug(title) or
+                          hashlib.sha1(title.encode()).hexdigest()[:8]) if part)
+    problem = slug_problem(slug)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    path = args.content / f"{slug}.md"
+    if path.exists():
+        print(f"error: {path} already exists; choose another --slug", file=sys.stderr)
+        return EXIT_CONTENT
+    args.content.mkdir(parents=True, exist_ok=True)
+    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(
+        f'---\ntitle: "{quoted}"\ndate: {now.isoformat()}\nsource: ""\nsource_url: ""\n'
+        f'category: ""\ntags: []\ndraft: false\n---\n\nنص المقال هنا.\n', encoding="utf-8")
+    print(path)
+    return EXIT_OK
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from digest import summarize
+
+    argv = [str(args.file)] + (["--words", str(args.words)] if args.words else [])
+    return summarize.main(argv)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from digest import models
+
+    try:
+        if args.models_command == "list":
+            found = models.installed_models()
+            if not found:
+                print("no translation models installed; install one with 'python build.py models install'")
+            for model in found:
+                print(f"{model.name}\t{model.version}\t{model.from_code} -> {model.to_code}\t{model.path}")
+            return EXIT_OK
+        model = models.install_model(args.path) if args.path else models.download_model("ar", "en")
+        print(f"installed {model.name} {model.version} ({model.from_code} -> {model.to_code})")
+        return EXIT_OK
+    except models.ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from digest.serve import serve
+
+    return serve(_options(args), host=args.host, port=args.port)
+
+
+HANDLERS = {"build": cmd_build, "check": cmd_check, "new": cmd_new, "summarize": cmd_summarize,
+            "models": cmd_models, "serve": cmd_serve}

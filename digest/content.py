@@ -1,0 +1,247 @@
+"""Reader: one UTF-8 Markdown file with YAML front matter becomes one validated Article."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.config import Config
+from digest.problems import Problem
+from digest.slugs import slug_key, slug_problem
+
+TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
+               "summary_en", "slug", "image", "author", "source_hash")
+CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
+FUTURE_GRACE = timedelta(days=1)
+
+
+class _FrontMatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe loader that leaves dates as text, so we can report impossible dates ourselves."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class Article:
+    """An article as the editor wrote it; derived text (HTML, summaries, English) comes later."""
+
+    path: str  # as shown in messages
+    slug: str
+    title: str
+    date: datetime
+    body: str
+    body_line: int
+    source: str = ""
+    source_url: str = ""
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    summary: str = ""
+    title_en: str = ""
+    summary_en: str = ""
+    draft: bool = False
+    image: str = ""
+    author: str = ""
+    source_hash: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def arabic_hash(self) -> str:
+        """Hash of the Arabic that an editor's English translates (title and summary or body)."""
+        text = self.title + "\n" + (self.summary or self.body)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | str:
+    """(yaml, body, body_line) or a message saying why the file has no usable front matter."""
+    if not text.startswith("---\n"):
+        return "no front matter: the file must start with a line '---'"
+    match = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if not match:
+        return "front matter not closed: add a line '---' after the last field"
+    front = text[4 : 4 + match.start()]
+    body_start = 4 + match.end() + 1
+    body_line = text.count("\n", 0, min(body_start, len(text))) + 1
+    return front, text[body_start:], body_line
+
+
+def read_article(path: Path, shown: str, config: Config) -> tuple[Article | None, list[Problem]]:
+    """Read and validate one file; problems are errors unless marked as warnings."""
+    problems: list[Problem] = []
+
+    def err(line: int, message: str, warning: bool = False) -> None:
+        problems.append(Problem(shown, line, message, warning))
+
+    try:
+        size = path.stat().st_size
+        if size > config.max_file_size:
+            err(1, f"file is {size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size)")
+            return None, problems
+        data = path.read_bytes()
+    except OSError as exc:
+        err(1, f"cannot read file: {exc.strerror or exc}")
+        return None, problems
+    if not data:
+        err(1, "file is empty (0 bytes)")
+        return None, problems
+    if b"\0" in data:
+        err(data.count(b"\n", 0, data.index(b"\0")) + 1, "file contains NUL bytes; is it a binary file?")
+        return None, problems
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        err(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
+        return None, problems
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = split_front_matter(text)
+    if isinstance(parts, str):
+        err(1, parts)
+        return None, problems
+    front, body, body_line = parts
+    meta, key_lines = _parse_yaml(front, err)
+    if meta is None:
+        return None, problems
+    article = _article_from(meta, key_lines, body, body_line, path, shown, config, err)
+    if article is not None and not body.strip():
+        err(body_line, "article has no body text", warning=True)
+    return (article if not any(not p.warning for p in problems) else None), problems
+
+
+def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
+    loader = _FrontMatterLoader(front)
+    try:
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        err(line, f"invalid YAML in front matter: {problem}")
+        return None, {}
+    finally:
+        loader.dispose()
+    if not isinstance(meta, dict):
+        err(2, "front matter must be 'key: value' lines")
+        return None, {}
+    lines = {}
+    if node is not None:
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 2
+    return meta, lines
+
+
+def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: int,
+                  path: Path, shown: str, config: Config, err) -> Article | None:
+    def line(key: str) -> int:
+        return key_lines.get(key, 1)
+
+    values: dict[str, Any] = {}
+    for key in TEXT_FIELDS:
+        value = meta.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            err(line(key), f"'{key}' must be text, not {_kind(value)}")
+            continue
+        values[key] = str(value).strip()
+    for key in ("title", "date"):
+        if meta.get(key) in (None, ""):
+            err(line(key) if key in meta else 2, f"missing required field '{key}'")
+    tags = meta.get("tags", [])
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in tags):
+        err(line("tags"), "'tags' must be a list of words")
+        tags = []
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        err(line("draft"), f"'draft' must be true or false, not {draft!r}")
+    when = None
+    if meta.get("date") not in (None, ""):
+        when = _parse_date(meta["date"], config, err, line("date"))
+    slug = values.get("slug") or path.stem
+    problem = slug_problem(slug)
+    if problem:
+        err(line("slug") if "slug" in values else 1, problem)
+    if not values.get("title") or when is None or problem:
+        return None
+    extra = {k: v for k, v in meta.items() if k not in TEXT_FIELDS and k not in ("tags", "draft", "date")}
+    return Article(path=shown, slug=slug, date=when, body=body, body_line=body_line,
+                   tags=[str(t).strip() for t in tags if str(t).strip()], draft=draft is True,
+                   extra=extra, **values)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    return type(value).__name__
+
+
+def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
+    """ISO 8601 date or date-time; a time without offset is in the site's timezone."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        err(line, f"'date' must be an ISO 8601 date such as 2016-09-01T14:46:00+03:00, not {_kind(value)}")
+        return None
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            when = datetime.combine(date.fromisoformat(text), time(0, 0))
+        else:
+            when = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError as exc:
+        reason = str(exc) if "out of range" in str(exc) or "must be in" in str(exc) else "not an ISO 8601 date"
+        err(line, f"impossible date '{text}': {reason} (use e.g. 2016-09-01T14:46:00+03:00)")
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=config.tz)
+    if when - datetime.now(when.tzinfo) > FUTURE_GRACE:
+        err(line, f"date {text} is in the future", warning=True)
+    return when
+
+
+def content_files(content_dir: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
+    """Article files under the content folder, sorted; links leading outside it are refused."""
+    root = content_dir.resolve()
+    found: list[tuple[Path, str]] = []
+    problems: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(CONTENT_SUFFIXES):
+                continue
+            path = Path(dirpath, name)
+            shown = str(path)
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    problems.append(Problem(shown, 1, f"symbolic link points outside the content folder ({target})"))
+                    continue
+            found.append((path, shown))
+    return found, problems
+
+
+def check_unique_slugs(articles: list[Article]) -> list[Problem]:
+    """Two articles may not share a slug, even when they differ only in case or normalisation."""
+    seen: dict[str, Article] = {}
+    problems = []
+    for article in articles:
+        key = slug_key(article.slug)
+        first = seen.setdefault(key, article)
+        if first is not article:
+            problems.append(Problem(article.path, 1,
+                                    f"slug '{article.slug}' is already used by {first.path}"))
+    return problems

@@ -1,0 +1,75 @@
+"""Prepare: an Article plus what the site derives from it (HTML, Arabic summary, English)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from digest.config import Config
+from digest.content import Article
+from digest.i18n import long_date, short_time
+from digest.markup import render_markdown, safe_url
+from digest.slugs import ascii_slug
+from digest.summarize import summary_text
+
+
+@dataclass
+class English:
+    """English title and summary with who made them: the editors, a named model, or nobody yet."""
+
+    title: str = ""
+    summary: str = ""
+    by: str = "pending"  # "editor", "machine" or "pending"
+    model: str = ""  # "name version" of the Argos package for machine translation
+
+
+@dataclass
+class Entry:
+    article: Article
+    html: str
+    text: str
+    summary: str
+    day: date
+    category_slug: str
+    dates: dict[str, str]
+    english: English = field(default_factory=English)
+
+    @property
+    def slug(self) -> str:
+        return self.article.slug
+
+    @property
+    def source_link(self) -> str:
+        """The source URL when it is safe to link to (http or https only)."""
+        url = self.article.source_url
+        return url if url.startswith(("http://", "https://")) and safe_url(url) else ""
+
+    def fingerprint(self) -> str:
+        """Changes whenever anything a page shows about this entry changes."""
+        a, e = self.article, self.english
+        parts = (a.slug, a.title, a.date.isoformat(), a.source, a.source_url, a.category,
+                 "\x1f".join(a.tags), a.image, a.author, repr(sorted(a.extra.items(), key=str)),
+                 self.html, self.summary, e.title, e.summary, e.by, e.model, repr(self.dates))
+        return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def category_slug(key: str) -> str:
+    return ascii_slug(key, max_words=6) or hashlib.sha1(key.encode()).hexdigest()[:8]
+
+
+def prepare(article: Article, config: Config) -> Entry:
+    """Everything per article that does not need the other articles or the translation model."""
+    html, text = render_markdown(article.body, config.allow_html)
+    summary = article.summary or summary_text(text, config.summary_words, title=article.title)
+    local = article.date.astimezone(config.tz)
+    english = English()
+    if article.title_en:
+        english = English(title=article.title_en, summary=article.summary_en, by="editor")
+    dates = {
+        lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
+        for lang in ("ar", "en")
+    }
+    return Entry(article=article, html=html, text=text, summary=summary, day=local.date(),
+                 category_slug=category_slug(article.category) if article.category else "",
+                 dates=dates, english=english)

@@ -1,0 +1,89 @@
+"""Writers for machine readers: RSS 2.0 feeds per language, the sitemap with alternates, robots.txt."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from email.utils import format_datetime
+
+from digest.config import Config
+from digest.entries import Entry
+from digest.pages import Page, article_url
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML = "http://www.w3.org/1999/xhtml"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Drop the characters XML 1.0 cannot carry at all; escaping is ElementTree's job."""
+    return _NOT_XML.sub("", text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrib)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _serialise(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
+                                                                       xml_declaration=False) + b"\n"
+
+
+def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
+    """RSS 2.0 with absolute links and RFC 822 dates; `entries` sorted newest first."""
+    ET.register_namespace("atom", ATOM)
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", config.title[lang])
+    _sub(channel, "link", config.url(f"/{lang}/"))
+    _sub(channel, "description", config.description[lang])
+    _sub(channel, "language", lang)
+    _sub(channel, f"{{{ATOM}}}link", href=config.url(f"/{lang}/feed.xml"), rel="self",
+         type="application/rss+xml")
+    items = entries[: config.feed_items]
+    if items:
+        _sub(channel, "lastBuildDate", format_datetime(items[0].article.date))
+    for entry in items:
+        item = _sub(channel, "item")
+        link = config.url(article_url(lang, entry.slug))
+        if lang == "ar":
+            title, description = entry.article.title, entry.summary
+        else:
+            title = entry.english.title or entry.article.title
+            description = entry.english.summary
+        _sub(item, "title", title)
+        _sub(item, "link", link)
+        _sub(item, "guid", link, isPermaLink="true")
+        _sub(item, "pubDate", format_datetime(entry.article.date))
+        if description:
+            _sub(item, "description", description)
+        if entry.article.category:
+            _sub(item, "category", config.category_name(entry.article.category, lang))
+    return _serialise(rss)
+
+
+def sitemap(pages: list[Page], config: Config) -> bytes:
+    """Every page with `xhtml:link` alternates for both languages of its pair."""
+    ET.register_namespace("", SITEMAP)
+    ET.register_namespace("xhtml", XHTML)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    for page in pages:
+        url = _sub(urlset, f"{{{SITEMAP}}}url")
+        _sub(url, f"{{{SITEMAP}}}loc", config.url(page.url))
+        entry = page.context.get("entry")
+        if entry is not None:
+            _sub(url, f"{{{SITEMAP}}}lastmod", entry.article.date.isoformat())
+        pair = {page.lang: page.url, ("en" if page.lang == "ar" else "ar"): page.context["alternate"]}
+        for lang in ("ar", "en"):
+            _sub(url, f"{{{XHTML}}}link", rel="alternate", hreflang=lang, href=config.url(pair[lang]))
+        _sub(url, f"{{{XHTML}}}link", rel="alternate", hreflang="x-default", href=config.url(pair["ar"]))
+    return _serialise(urlset)
+
+
+def robots_txt(config: Config) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {config.url('/sitemap.xml')}\n".encode()

@@ -1,0 +1,64 @@
+"""Interface strings from one messages file, and dates and numbers through Babel (CLDR)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+from digest.config import LANGS, Config
+from digest.problems import ContentError, Problem
+
+
+def load_messages(path: Path) -> dict[str, dict[str, str]]:
+    """Messages keyed by name, each with every language, so no page falls back to the other one."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError([Problem(str(path), 1, f"cannot read messages: {exc}")]) from None
+    bad = [k for k, v in data.items() if not isinstance(v, dict) or set(v) != set(LANGS)]
+    if bad:
+        raise ContentError([Problem(str(path), 1, f"messages need exactly {LANGS} each: {bad}")])
+    return data
+
+
+def babel_locale(lang: str, config: Config) -> str:
+    """CLDR locale: ar_SY has the Levantine month names (أيلول), plain ar the standard ones."""
+    if lang == "ar":
+        return "ar_SY" if config.months == "levantine" else "ar"
+    return "en"
+
+
+# Unicode's ARABIC-INDIC DIGIT ZERO..NINE; CLDR's "arab" numbering system uses exactly these.
+_ARAB_DIGITS = str.maketrans("0123456789", "".join(chr(0x0660 + i) for i in range(10)))
+
+
+def localize_digits(text: str, lang: str, config: Config) -> str:
+    """Arabic-Indic digits on Arabic pages when the site asks for them (digits: arab)."""
+    if lang == "ar" and config.digits == "arab":
+        return text.translate(_ARAB_DIGITS)
+    return text
+
+
+def long_date(when: datetime, lang: str, config: Config) -> str:
+    text = format_date(when.astimezone(config.tz), "long", locale=babel_locale(lang, config))
+    return localize_digits(text, lang, config)
+
+
+def full_date(when: datetime, lang: str, config: Config) -> str:
+    text = format_date(when.astimezone(config.tz), "full", locale=babel_locale(lang, config))
+    return localize_digits(text, lang, config)
+
+
+def short_time(when: datetime, lang: str, config: Config) -> str:
+    text = format_time(when.astimezone(config.tz), "short", locale=babel_locale(lang, config))
+    return localize_digits(text, lang, config)
+
+
+def number(value: int, lang: str, config: Config) -> str:
+    numbering = "arab" if lang == "ar" and config.digits == "arab" else "latn"
+    text = format_decimal(value, locale=babel_locale(lang, config), numbering_system=numbering)
+    return localize_digits(text, lang, config)

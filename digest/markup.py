@@ -1,0 +1,89 @@
+"""Markdown to safe HTML and to plain text, from one parse of the body."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+_SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:|tel:|#|/|\./|\.\./|[^:/?#]*(?:[/?#]|$))", re.I)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+# Tags and attributes an editor may use when a site turns raw HTML on; everything else goes.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code", "dd", "del",
+    "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "time", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"dir", "lang", "title"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "ol": {"start"},
+}
+
+
+def safe_url(url: str) -> bool:
+    """True for web, mail and relative links; False for javascript:, data:, vbscript: and the like."""
+    return bool(_SAFE_SCHEME.match(_CONTROL.sub("", url)))
+
+
+@lru_cache(maxsize=2)
+def parser(allow_html: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.validateLink = safe_url  # type: ignore[method-assign]
+    for rule in ("fence", "code_block"):
+        _ltr_code(md, rule)
+    return md
+
+
+def _ltr_code(md: MarkdownIt, rule: str) -> None:
+    """Code is always left-to-right, even inside an Arabic page."""
+    original = md.renderer.rules[rule]
+
+    def render(tokens, idx, options, env):  # type: ignore[no-untyped-def]
+        return original(tokens, idx, options, env).replace("<pre>", '<pre dir="ltr">', 1)
+
+    md.add_render_rule(rule, render)
+
+
+def render_markdown(body: str, allow_html: bool = False) -> tuple[str, str]:
+    """(HTML, plain text paragraphs separated by blank lines) of a Markdown body."""
+    md = parser(allow_html)
+    tokens = md.parse(body, {})
+    html = md.renderer.render(tokens, md.options, {})
+    if allow_html:
+        html = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                         url_schemes={"http", "https", "mailto", "tel"}, link_rel="noopener noreferrer")
+    return html, plain_text(tokens)
+
+
+def plain_text(tokens: list[Token]) -> str:
+    """The readable words of the body, a paragraph per block, for summaries and feeds."""
+    blocks = []
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        parts = []
+        for child in token.children:
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+            elif child.type == "image":
+                continue
+        text = "".join(parts).strip()
+        if text:
+            blocks.append(text)
+    return "\n\n".join(blocks)

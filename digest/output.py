@@ -1,0 +1,152 @@
+"""Writer: build into a staging folder beside the output, then swap it in atomically.
+
+Readers and static hosts only ever see a complete site: a failed or killed build leaves the
+previous one in place, and a lock keeps two builds from writing the same output at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+class OutputBusy(Exception):
+    """Another build holds the output folder."""
+
+
+class OutputLock:
+    """An exclusive, non-blocking lock on the output folder (a file beside it)."""
+
+    def __init__(self, output: Path):
+        self.path = output.parent / f".{output.name}.lock"
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise OutputBusy(f"another build (pid {holder}) is writing {self.path.parent / self.path.name[1:-5]}; "
+                             "try again when it has finished") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def staging_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.staging"
+
+
+def retired_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.old"
+
+
+def recover(output: Path) -> None:
+    """Undo what a killed build left behind (call while holding the lock)."""
+    old, staging = retired_dir(output), staging_dir(output)
+    if not output.exists() and old.exists():
+        os.rename(old, output)  # killed between the two renames of the fallback swap
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def swap_in(staging: Path, output: Path, background_cleanup: bool = False) -> None:
+    """Make `staging` the output; the previous output is removed afterwards."""
+    old = retired_dir(output)
+    if not output.exists():
+        os.rename(staging, output)
+        return
+    if _exchange(staging, output):
+        os.rename(staging, old)
+    else:
+        os.rename(output, old)
+        os.rename(staging, output)
+    remove_tree(old, background_cleanup)
+
+
+def remove_tree(path: Path, background: bool = False) -> None:
+    """Delete a folder; in the background for big old sites, so the build need not wait."""
+    if background:
+        doomed = path.with_name(f"{path.name}.{os.getpid()}.{id(path)}")
+        os.rename(path, doomed)
+        subprocess.Popen(["rm", "-rf", "--", str(doomed)], start_new_session=True)
+    else:
+        shutil.rmtree(path)
+
+
+class SiteWriter:
+    """Writes files into the staging folder, creating each directory once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._dirs: set[str] = set()
+        root.mkdir(parents=True)
+
+    def _parent(self, relpath: str) -> str:
+        parent = os.path.dirname(relpath)
+        if parent and parent not in self._dirs:
+            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
+            self._dirs.add(parent)
+        return os.path.join(self.root, relpath)
+
+    def write(self, relpath: str, data: bytes) -> None:
+        with open(self._parent(relpath), "wb") as handle:
+            handle.write(data)
+
+    def link_from(self, previous: Path, relpath: str) -> bool:
+        """Reuse an unchanged file of the previous site by hard link; False if it is gone."""
+        try:
+            os.link(os.path.join(previous, relpath), self._parent(relpath))
+            return True
+        except OSError:
+            return False
+
+    def copy_tree(self, source: Path, prefix: str) -> int:
+        """Copy static files (the theme) into the site; returns how many."""
+        count = 0
+        for dirpath, dirnames, filenames in os.walk(source):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                src = os.path.join(dirpath, name)
+                rel = os.path.join(prefix, os.path.relpath(src, source))
+                shutil.copyfile(src, self._parent(rel))
+                count += 1
+        return count

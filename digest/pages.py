@@ -1,0 +1,112 @@
+"""Generator: which pages the site has, where they go, and what each one shows.
+
+Paths follow Hugo's pretty URLs: `/ar/<slug>/index.html`, `/en/2016/09/01/index.html`,
+`/ar/page/2/index.html`, `/en/category/<key>/index.html`. Each page carries a key made from
+everything it shows, so an incremental build can tell which pages changed without rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from digest.config import LANGS, Config
+from digest.entries import Entry
+
+
+@dataclass
+class Page:
+    url: str  # site path, e.g. "/ar/slug/"
+    template: str
+    lang: str
+    context: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # hash of what the page shows; pages with equal keys render equal bytes
+
+    @property
+    def output_path(self) -> str:
+        """File path inside the output folder."""
+        if self.url.endswith("/"):
+            return self.url.lstrip("/") + "index.html"
+        return self.url.lstrip("/")
+
+
+def other(lang: str) -> str:
+    return "en" if lang == "ar" else "ar"
+
+
+def article_url(lang: str, slug: str) -> str:
+    return f"/{lang}/{slug}/"
+
+
+def day_url(lang: str, day: date) -> str:
+    return f"/{lang}/{day:%Y/%m/%d}/"
+
+
+def home_url(lang: str, number: int = 1) -> str:
+    return f"/{lang}/" if number == 1 else f"/{lang}/page/{number}/"
+
+
+def category_url(lang: str, slug: str, number: int = 1) -> str:
+    base = f"/{lang}/category/{slug}/"
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def _key(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def sort_entries(entries: list[Entry]) -> list[Entry]:
+    """Newest first; the slug breaks ties so that output never depends on file order."""
+    return sorted(entries, key=lambda e: (-e.article.date.timestamp(), e.slug))
+
+
+def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
+    """All HTML pages of the site, in a stable order. `entries` must be sorted newest first."""
+    prints = {e.slug: e.fingerprint() for e in entries}
+    categories = sorted({(e.category_slug, e.article.category) for e in entries if e.category_slug})
+    nav_key = _key(categories)
+    pages: list[Page] = []
+    for lang in LANGS:
+        nav = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
+        for entry in entries:
+            pages.append(Page(article_url(lang, entry.slug), "article.html", lang,
+                              {"entry": entry, "nav": nav,
+                               "alternate": article_url(other(lang), entry.slug)},
+                              _key("article", lang, prints[entry.slug], nav_key)))
+        pages.extend(_listing(entries, lang, home_url, "home", "", nav, nav_key, prints, config))
+        for slug, key in categories:
+            members = [e for e in entries if e.category_slug == slug]
+            title = config.category_name(key, lang)
+            pages.extend(_listing(members, lang, lambda lg, n, s=slug: category_url(lg, s, n),
+                                  "category", title, nav, nav_key, prints, config))
+        for day, group in itertools.groupby(entries, key=lambda e: e.day):
+            members = list(group)
+            pages.append(Page(day_url(lang, day), "day.html", lang,
+                              {"day": day, "entries": members, "nav": nav,
+                               "alternate": day_url(other(lang), day)},
+                              _key("day", lang, day, [prints[e.slug] for e in members], nav_key)))
+    return pages
+
+
+def _listing(entries: list[Entry], lang: str, url_of, kind: str, title: str,
+             nav: list, nav_key: str, prints: dict[str, str], config: Config) -> list[Page]:
+    """Paginated list pages (home or one category), days newest first."""
+    size = config.per_page
+    count = max(1, -(-len(entries) // size))
+    pages = []
+    for number in range(1, count + 1):
+        chunk = entries[(number - 1) * size : number * size]
+        days = [(day, list(group)) for day, group in itertools.groupby(chunk, key=lambda e: e.day)]
+        context = {
+            "kind": kind, "title": title, "days": days, "number": number, "count": count,
+            "newer": url_of(lang, number - 1) if number > 1 else "",
+            "older": url_of(lang, number + 1) if number < count else "",
+            "alternate": url_of(other(lang), number),
+            "nav": nav,
+        }
+        key = _key(kind, lang, title, number, count, [prints[e.slug] for e in chunk], nav_key)
+        pages.append(Page(url_of(lang, number), "list.html", lang, context, key))
+    return pages

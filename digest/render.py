@@ -1,0 +1,106 @@
+"""Jinja rendering: one environment per process, autoescaped, with the site's helpers as globals."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from digest import i18n
+from digest.config import Config
+from digest.entries import Entry
+from digest.markup import safe_url
+from digest.pages import Page, article_url, category_url, day_url, home_url, other
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script> block: '<', '>' and '&' escaped so no text can close the block."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class Renderer:
+    def __init__(self, templates: Path, config: Config, messages: dict[str, dict[str, str]],
+                 model_note: str = ""):
+        self.config = config
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            autoescape=select_autoescape(("html", "xml"), default_for_string=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.messages = messages
+        self.env.filters["jsonld"] = json_ld
+        base_path = urlsplit(config.base_url).path.rstrip("/")
+        self.env.globals.update(
+            config=config,
+            messages=messages,
+            absolute=config.url,
+            href=lambda path: base_path + path,
+            image_url=lambda url: config.url(url) if url.startswith("/") else (
+                url if url.startswith("https://") and safe_url(url) else ""),
+            news_article=self.news_article,
+            article_url=article_url,
+            day_url=day_url,
+            home_url=home_url,
+            category_url=category_url,
+            other=other,
+        )
+
+    def news_article(self, entry: Entry, lang: str) -> dict[str, Any]:
+        """schema.org NewsArticle, linking the Arabic original and its English translation."""
+        config, a = self.config, entry.article
+        ar_url, en_url = config.url(article_url("ar", a.slug)), config.url(article_url("en", a.slug))
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "@id": ar_url if lang == "ar" else en_url,
+            "url": ar_url if lang == "ar" else en_url,
+            "headline": a.title if lang == "ar" else (entry.english.title or a.title),
+            "datePublished": a.date.isoformat(),
+            "inLanguage": lang,
+            "publisher": {"@type": "Organization", "name": config.title[lang]},
+        }
+        if a.author:
+            data["author"] = {"@type": "Person", "name": a.author}
+        if lang == "ar":
+            data["workTranslation"] = {"@id": en_url, "inLanguage": "en"}
+        else:
+            data["translationOfWork"] = {"@id": ar_url, "inLanguage": "ar"}
+        return data
+
+    def globals_for(self, lang: str) -> dict[str, Any]:
+        config, messages = self.config, self.messages
+
+        def t(key: str) -> str:
+            return messages[key][lang]
+
+        return {
+            "lang": lang,
+            "dir": "rtl" if lang == "ar" else "ltr",
+            "t": t,
+            "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
+            "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
+            "localized_number": lambda n: i18n.number(n, lang, config),
+            "site_title": config.title[lang],
+        }
+
+    def render(self, page: Page) -> str:
+        template = self.env.get_template(page.template)
+        return template.render(page=page, **self.globals_for(page.lang), **page.context)
+
+    def render_template(self, name: str, lang: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**self.globals_for(lang), **context)
+
+
+def _aware(value: date | datetime, config: Config) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, 12, tzinfo=config.tz)
