@@ -20,8 +20,10 @@ from digest.pages import Page, plan_pages, sort_entries
 from digest.problems import ContentError, Problem
 from digest.render import Renderer
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+STATE_VERSION = 1
 PARALLEL_MIN_PAGES = 400
+PARALLEL_MIN_ARTICLES = 200
 
 
 @dataclass
@@ -34,6 +36,7 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     jobs: int = 0  # 0: one worker per core
+    in_place: bool = False  # preview: update the output folder file by file instead of swapping
     progress: bool | None = None  # None: when stderr is a terminal
 
     @property
@@ -82,18 +85,44 @@ class Loaded:
     warnings: list[Problem]
 
 
-def load(options: BuildOptions) -> Loaded:
-    """Read and check everything; raises ContentError with all the errors found."""
-    config = load_config(options.config, options.base_url)
-    files, problems = content_files(options.content)
+def stamp(path: Path) -> tuple[int, int, int]:
+    """What tells a changed file from an unchanged one without reading it (as make and Hugo do)."""
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def load(options: BuildOptions, cache: dict[str, tuple] | None = None,
+         config: Config | None = None) -> Loaded:
+    """Read and check everything; raises ContentError with all the errors found.
+
+    `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
+    are not parsed again; it is updated in place.
+    """
+    config = config or load_config(options.config, options.base_url)
     if not options.content.is_dir():
         raise ContentError([Problem(str(options.content), 1, "content folder not found")])
+    files, problems = content_files(options.content)
+    cache = {} if cache is None else cache
     articles: list[Article] = []
+    seen = set()
     for path, shown in files:
-        article, found = read_article(path, shown, config)
+        seen.add(shown)
+        try:
+            current = stamp(path)
+        except OSError:
+            current = None
+        cached = cache.get(shown)
+        if cached is not None and current is not None and cached[0] == current:
+            article, found = cached[1], cached[2]
+        else:
+            article, found = read_article(path, shown, config)
+            if current is not None:
+                cache[shown] = (current, article, found)
         problems.extend(found)
         if article is not None and (options.drafts or not article.draft):
             articles.append(article)
+    for gone in set(cache) - seen:
+        del cache[gone]
     problems.extend(check_unique_slugs(articles))
     for article in articles:
         if article.title_en and article.source_hash and article.source_hash != article.arabic_hash():
@@ -108,13 +137,17 @@ def load(options: BuildOptions) -> Loaded:
 
 def translate_entries(entries: list[Entry], config: Config, options: BuildOptions,
                       result: BuildResult) -> None:
-    """Machine English for every entry without the editor's, in one batched pass."""
+    """Machine English for every entry without the editor's, in one batched pass.
+
+    Entries already translated by the installed model (kept from an earlier build) are skipped;
+    the rest go through the translation cache, so unchanged sentences are never translated twice.
+    """
     from digest.models import ModelError, find_model
     from digest.tcache import TranslationCache
     from digest.translate import TranslationSettings, translate_texts
 
-    needing = [e for e in entries if e.english.by != "editor" or not e.english.summary]
-    if not needing:
+    complete = [e for e in entries if e.english.by == "editor" and e.english.summary]
+    if len(complete) == len(entries):
         return
     model = find_model("ar", "en")
     if model is None:
@@ -123,6 +156,11 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         if options.strict:
             raise ContentError([Problem(str(options.config), 1, message)])
         result.notes.append(message)
+        return
+    label = f"{model.name} {model.version}"
+    needing = [e for e in entries if e.english.model != label and not (e.english.by == "editor"
+                                                                        and e.english.summary)]
+    if not needing:
         return
     texts: list[str] = []
     for entry in needing:
@@ -139,7 +177,6 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         except ModelError as exc:
             raise ContentError([Problem(str(model.path), 1, str(exc))]) from None
     result.translated, result.cached = stats.translated, stats.cached
-    label = f"{model.name} {model.version}"
     for i, entry in enumerate(needing):
         title, summary = english[2 * i], english[2 * i + 1]
         if entry.english.by == "editor":
@@ -148,44 +185,170 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
             entry.english = English(title, summary, "machine", label)
 
 
+class Builder:
+    """Builds the site again and again, keeping what it learnt (parsed and prepared articles).
+
+    The command line uses one Builder per run with its state saved in the cache folder; the
+    preview server keeps one alive, so a rebuild only reads and prepares the files that changed.
+    """
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.state_path = options.cache / "articles.pickle"
+        self.files: dict[str, tuple] = {}
+        self.entries: dict[str, tuple[Article, Entry]] = {}
+        self.settings_key = ""
+        self._load_state()
+
+    def _load_state(self) -> None:
+        try:
+            with open(self.state_path, "rb") as handle:
+                state = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError):
+            return
+        if state.get("version") == STATE_VERSION:
+            self.files, self.entries = state["files"], state["entries"]
+            self.settings_key = state["settings"]
+
+    def _save_state(self) -> None:
+        self.options.cache.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_suffix(".tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump({"version": STATE_VERSION, "files": self.files, "entries": self.entries,
+                         "settings": self.settings_key}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.state_path)
+
+    def build(self) -> BuildResult:
+        """Build the whole site into a staging folder and swap it in; raises ContentError."""
+        options = self.options
+        started = time.perf_counter()
+        result = BuildResult()
+        config = load_config(options.config, options.base_url)
+        settings = _settings_key(options)
+        if settings != self.settings_key:  # settings shape every prepared article
+            self.files, self.entries, self.settings_key = {}, {}, settings
+        inputs = _inputs_key(options, settings)
+        loaded = load(options, self.files, config)
+        result.warnings = loaded.warnings
+        fingerprint = _fingerprint(inputs, self.files)
+        manifest_path = options.cache / "manifest.pickle"
+        previous = _read_manifest(manifest_path, options.output)
+        if previous.get("fingerprint") == fingerprint:
+            result.unchanged = True
+            result.articles, result.pages = previous["articles"], previous["count"]
+            result.notes = previous["notes"]
+            result.seconds = time.perf_counter() - started
+            return result
+        messages = load_messages(options.templates / "messages.yaml")
+        entries = sort_entries(self._prepare(loaded.articles, config))
+        translate_entries(entries, config, options, result)
+        pages = plan_pages(entries, config)
+        renderer = Renderer(options.templates, config, messages)
+        with OutputLock(options.output):
+            recover(options.output)
+            old_pages = previous.get("pages", {})
+            in_place = options.in_place and bool(old_pages)
+            writer = SiteWriter(options.output if in_place else staging_dir(options.output), in_place)
+            rendered, reused = _write_pages(pages, renderer, writer, old_pages, options)
+            if in_place:
+                for gone in set(old_pages) - {p.output_path for p in pages}:
+                    writer.remove(gone)
+            writer.write("index.html", renderer.render_template("index.html", "ar", page=None).encode())
+            writer.write("404.html", renderer.render_template("404.html", "ar", page=None).encode())
+            for lang in LANGS:
+                writer.write(f"{lang}/feed.xml", rss_feed(entries, lang, config))
+            writer.write("sitemap.xml", sitemap(pages, config))
+            writer.write("robots.txt", robots_txt(config))
+            if options.theme.is_dir():
+                writer.copy_tree(options.theme, "theme")
+            if not in_place:
+                swap_in(writer.root, options.output, background_cleanup=len(pages) > 2000)
+        result.articles = len(entries)
+        result.pages = len(pages) + 2
+        result.rendered, result.reused = rendered, reused
+        _write_manifest(manifest_path, options.output, pages, fingerprint, result)
+        self._save_state()
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:
+        """Prepared entries, reusing those whose article is unchanged since the last build."""
+        out: list[Entry] = []
+        fresh: list[Article] = []
+        for article in articles:
+            known = self.entries.get(article.path)
+            if known is not None and known[0] == article:
+                out.append(known[1])
+            else:
+                fresh.append(article)
+        for article, entry in zip(fresh, _prepare_all(fresh, config, self.options.jobs), strict=True):
+            self.entries[article.path] = (article, entry)
+            out.append(entry)
+        live = {a.path for a in articles}
+        for gone in set(self.entries) - live:
+            del self.entries[gone]
+        return out
+
+
 def build(options: BuildOptions) -> BuildResult:
-    """Build the whole site into a staging folder and swap it in; raises ContentError."""
-    started = time.perf_counter()
-    result = BuildResult()
-    loaded = load(options)
-    config = loaded.config
-    result.warnings = loaded.warnings
-    messages = load_messages(options.templates / "messages.yaml")
-    entries = sort_entries([prepare(a, config) for a in loaded.articles])
-    translate_entries(entries, config, options, result)
-    pages = plan_pages(entries, config)
-    renderer = Renderer(options.templates, config, messages)
-    manifest_path = options.cache / "manifest.pickle"
-    previous = _read_manifest(manifest_path, options.output)
-    with OutputLock(options.output):
-        recover(options.output)
-        staging = staging_dir(options.output)
-        writer = SiteWriter(staging)
-        rendered, reused = _write_pages(pages, renderer, writer, previous, options)
-        writer.write("index.html", renderer.render_template("index.html", "ar", page=None).encode())
-        writer.write("404.html", renderer.render_template("404.html", "ar", page=None).encode())
-        for lang in LANGS:
-            writer.write(f"{lang}/feed.xml", rss_feed(entries, lang, config))
-        writer.write("sitemap.xml", sitemap(pages, config))
-        writer.write("robots.txt", robots_txt(config))
-        if options.theme.is_dir():
-            writer.copy_tree(options.theme, "theme")
-        swap_in(staging, options.output, background_cleanup=len(pages) > 2000)
-    _write_manifest(manifest_path, options.output, pages)
-    result.articles = len(entries)
-    result.pages = len(pages) + 2
-    result.rendered, result.reused = rendered, reused
-    result.seconds = time.perf_counter() - started
-    return result
+    """One build with the state kept in the cache folder."""
+    return Builder(options).build()
 
 
-def _read_manifest(path: Path, output: Path) -> dict[str, str]:
-    """Keys of the pages in the current output, if the manifest describes that output."""
+_PREPARE_JOB: tuple[list[Article], Config] | None = None
+
+
+def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:
+    assert _PREPARE_JOB is not None
+    articles, config = _PREPARE_JOB
+    return [prepare(a, config) for a in articles[bounds[0] : bounds[1]]]
+
+
+def _prepare_all(articles: list[Article], config: Config, jobs: int) -> list[Entry]:
+    """prepare() for many articles, over all cores when there are enough to pay for it."""
+    global _PREPARE_JOB
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(articles) < PARALLEL_MIN_ARTICLES:
+        return [prepare(a, config) for a in articles]
+    _PREPARE_JOB = (articles, config)
+    step = max(25, len(articles) // (jobs * 8))
+    chunks = [(i, min(i + step, len(articles))) for i in range(0, len(articles), step)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [entry for part in pool.map(_prepare_range, chunks) for entry in part]
+    finally:
+        _PREPARE_JOB = None
+
+
+def _settings_key(options: BuildOptions) -> str:
+    """Everything besides an article itself that prepare() depends on."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((STATE_VERSION, options.base_url, options.drafts)).encode())
+    if options.config.exists():
+        digest.update(options.config.read_bytes())
+    return digest.hexdigest()
+
+
+def _inputs_key(options: BuildOptions, settings: str) -> str:
+    """Templates, theme and translation model: what can change pages besides the content."""
+    from digest.models import find_model
+
+    model = find_model("ar", "en")
+    theme = sorted((str(p), stamp(p)) for p in options.theme.rglob("*") if p.is_file()) \
+        if options.theme.is_dir() else []
+    parts = (settings, templates_key(options.templates), theme,
+             (model.name, model.version, str(model.path)) if model else None,
+             str(options.content.resolve()), options.strict)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _fingerprint(inputs: str, files: dict[str, tuple]) -> str:
+    return hashlib.blake2b(repr((inputs, sorted((k, v[0]) for k, v in files.items()))).encode(),
+                           digest_size=16).hexdigest()
+
+
+def _read_manifest(path: Path, output: Path) -> dict:
+    """The manifest of the current output, or {} when it describes something else."""
     try:
         with open(path, "rb") as handle:
             data = pickle.load(handle)
@@ -193,15 +356,20 @@ def _read_manifest(path: Path, output: Path) -> dict[str, str]:
         return {}
     if data.get("version") != MANIFEST_VERSION or data.get("output") != str(output.resolve()):
         return {}
-    if not output.is_dir() or os.stat(output).st_ino != data.get("inode"):
+    try:
+        if os.stat(output).st_ino != data.get("inode"):
+            return {}
+    except OSError:
         return {}
-    return data["pages"]
+    return data
 
 
-def _write_manifest(path: Path, output: Path, pages: list[Page]) -> None:
+def _write_manifest(path: Path, output: Path, pages: list[Page], fingerprint: str,
+                    result: BuildResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": MANIFEST_VERSION, "output": str(output.resolve()),
-            "inode": os.stat(output).st_ino, "pages": {p.output_path: p.key for p in pages}}
+    data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
+            "fingerprint": fingerprint, "articles": result.articles, "count": result.pages,
+            "notes": result.notes, "pages": {p.output_path: p.key for p in pages}}
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -240,7 +408,8 @@ def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
     todo: list[Page] = []
     reused = 0
     for page in pages:
-        if previous.get(page.output_path) == page.key and writer.link_from(options.output, page.output_path):
+        if previous.get(page.output_path) == page.key and (
+                writer.in_place or writer.link_from(options.output, page.output_path)):
             reused += 1
         else:
             todo.append(page)

@@ -126,6 +126,9 @@ def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 2 != line:
+            problem += f" ({getattr(exc, 'context', None) or 'started'} on line {context.line + 2})"
         err(line, f"invalid YAML in front matter: {problem}")
         return None, {}
     finally:
@@ -169,10 +172,10 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
     when = None
     if meta.get("date") not in (None, ""):
         when = _parse_date(meta["date"], config, err, line("date"))
-    slug = values.get("slug") or path.stem
+    slug = values.pop("slug", "") or path.stem
     problem = slug_problem(slug)
     if problem:
-        err(line("slug") if "slug" in values else 1, problem)
+        err(line("slug") if "slug" in meta else 1, problem)
     if not values.get("title") or when is None or problem:
         return None
     extra = {k: v for k, v in meta.items() if k not in TEXT_FIELDS and k not in ("tags", "draft", "date")}

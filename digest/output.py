@@ -113,10 +113,11 @@ def remove_tree(path: Path, background: bool = False) -> None:
 class SiteWriter:
     """Writes files into the staging folder, creating each directory once."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, in_place: bool = False):
         self.root = root
+        self.in_place = in_place
         self._dirs: set[str] = set()
-        root.mkdir(parents=True)
+        root.mkdir(parents=True, exist_ok=in_place)
 
     def _parent(self, relpath: str) -> str:
         parent = os.path.dirname(relpath)
@@ -126,8 +127,27 @@ class SiteWriter:
         return os.path.join(self.root, relpath)
 
     def write(self, relpath: str, data: bytes) -> None:
-        with open(self._parent(relpath), "wb") as handle:
-            handle.write(data)
+        target = self._parent(relpath)
+        if self.in_place:  # a reader of the live folder sees the old file or the new, never half
+            tmp = f"{target}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        else:
+            with open(target, "wb") as handle:
+                handle.write(data)
+
+    def remove(self, relpath: str) -> None:
+        """Delete a page that no longer exists (in-place updates only), and its empty folders."""
+        path = Path(self.root, relpath)
+        path.unlink(missing_ok=True)
+        for parent in path.parents:
+            if parent == self.root or not parent.is_relative_to(self.root):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
 
     def link_from(self, previous: Path, relpath: str) -> bool:
         """Reuse an unchanged file of the previous site by hard link; False if it is gone."""
@@ -147,6 +167,10 @@ class SiteWriter:
                     continue
                 src = os.path.join(dirpath, name)
                 rel = os.path.join(prefix, os.path.relpath(src, source))
-                shutil.copyfile(src, self._parent(rel))
+                if self.in_place:
+                    with open(src, "rb") as handle:
+                        self.write(rel, handle.read())
+                else:
+                    shutil.copyfile(src, self._parent(rel))
                 count += 1
         return count

@@ -1,0 +1,263 @@
+"""The core build on the sample content, checked with real parsers (html5lib, feedparser, lxml)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import feedparser
+import html5lib
+import pytest
+from lxml import etree
+
+from conftest import Project, article, make_project, tree_bytes
+
+BASE = "https://digest.example/news"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+SEED = "2016-09-01-kerry-lavrov-call"
+
+
+def parse(path: Path):
+    return html5lib.parse(path.read_bytes(), treebuilder="lxml", namespaceHTMLElements=False)
+
+
+def slugs(project: Project) -> list[str]:
+    return sorted(p.stem for p in project.content.glob("*.md"))
+
+
+def test_every_article_has_an_arabic_and_an_english_page_that_point_to_each_other(sample_site):
+    assert len(slugs(sample_site)) >= 13
+    for slug in slugs(sample_site):
+        pair = {}
+        for lang, direction in (("ar", "rtl"), ("en", "ltr")):
+            page = sample_site.output / lang / slug / "index.html"
+            doc = parse(page)
+            html = doc.getroot()
+            assert html.get("lang") == lang and html.get("dir") == direction
+            assert doc.find(".//link[@rel='canonical']").get("href") == f"{BASE}/{lang}/{slug}/"
+            pair[lang] = {link.get("hreflang"): link.get("href")
+                          for link in doc.findall(".//link[@rel='alternate']") if link.get("hreflang")}
+            other = "en" if lang == "ar" else "ar"
+            switch = doc.find(f".//a[@hreflang='{other}']")
+            assert switch is not None and switch.get("href") == f"/news/{other}/{slug}/"
+            feed = doc.find(".//link[@type='application/rss+xml']")
+            assert feed.get("href") == f"{BASE}/{lang}/feed.xml"
+        expected = {"ar": f"{BASE}/ar/{slug}/", "en": f"{BASE}/en/{slug}/", "x-default": f"{BASE}/ar/{slug}/"}
+        assert pair["ar"] == expected and pair["en"] == expected
+
+
+def test_arabic_page_shows_title_date_source_category_summary_and_body(sample_site):
+    doc = parse(sample_site.output / "ar" / SEED / "index.html")
+    assert "كيري ولافروف" in doc.find(".//h1").text
+    time = doc.find(".//article//time")
+    assert time.get("datetime") == "2016-09-01T14:46:00+03:00"
+    assert "2016" in time.text and "أيلول" in time.text  # site.yaml asks for Levantine months
+    text = "".join(doc.getroot().itertext())
+    assert "سيريانيوز" in text and "الشرق الأوسط" in text
+    summary = doc.find(".//section[@class='summary']/p").text
+    assert summary and summary.split()[0] == "شدد"
+    assert len(doc.findall(".//section[@class='body']/p")) >= 8
+
+
+def test_english_page_without_translation_says_pending_and_marks_the_arabic_title(sample_site):
+    doc = parse(sample_site.output / "en" / SEED / "index.html")
+    assert "pending" in doc.find(".//p[@class='pending']").text
+    title = doc.find(".//article").get("lang"), doc.find(".//h1").text
+    assert title[0] == "ar" and "كيري" in title[1]
+    original = doc.find(".//a[@class='read-original']")
+    assert original.get("href") == f"/news/ar/{SEED}/"
+
+
+def test_day_home_and_category_pages_in_both_languages(sample_site):
+    for lang in ("ar", "en"):
+        day = parse(sample_site.output / lang / "2016" / "09" / "01" / "index.html")
+        links = [a.get("href") for a in day.findall(".//article//a")]
+        assert f"/news/{lang}/{SEED}/" in links
+        home = parse(sample_site.output / lang / "index.html")
+        days = [t.get("datetime") for t in home.findall(".//section[@class='day']//h2//time")]
+        assert days == sorted(days, reverse=True) and len(days) >= 5
+        category = parse(sample_site.output / lang / "category" / "middleeast" / "index.html")
+        assert f"/news/{lang}/{SEED}/" in [a.get("href") for a in category.findall(".//article//a")]
+
+
+def test_feeds_have_language_absolute_links_dates_and_unique_guids(sample_site):
+    count = len(slugs(sample_site))
+    for lang in ("ar", "en"):
+        feed = feedparser.parse((sample_site.output / lang / "feed.xml").read_bytes())
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.feed.language == lang
+        assert len(feed.entries) == count
+        assert len({e.id for e in feed.entries}) == count
+        self_link = [link.href for link in feed.feed.links if link.rel == "self"]
+        assert self_link == [f"{BASE}/{lang}/feed.xml"]
+        for entry in feed.entries:
+            assert entry.link.startswith(f"{BASE}/{lang}/")
+            assert entry.published_parsed is not None
+            local = sample_site.output / entry.link[len(BASE) + 1:] / "index.html"
+            assert local.is_file()
+        dates = [e.published_parsed for e in feed.entries]
+        assert dates == sorted(dates, reverse=True)
+
+
+def test_sitemap_lists_every_page_with_alternates_both_ways(sample_site):
+    tree = etree.parse(str(sample_site.output / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    alternates = {}
+    for url in tree.findall("s:url", ns):
+        loc = url.findtext("s:loc", namespaces=ns)
+        assert (sample_site.output / loc[len(BASE) + 1:] / "index.html").is_file()
+        alternates[loc] = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", ns)}
+    for slug in slugs(sample_site):
+        ar, en = f"{BASE}/ar/{slug}/", f"{BASE}/en/{slug}/"
+        assert alternates[ar]["en"] == en and alternates[en]["ar"] == ar
+        assert alternates[ar]["ar"] == ar and alternates[en]["en"] == en
+    robots = (sample_site.output / "robots.txt").read_text()
+    assert f"Sitemap: {BASE}/sitemap.xml" in robots
+
+
+def test_root_index_offers_both_languages_and_404_exists(sample_site):
+    doc = parse(sample_site.output / "index.html")
+    hrefs = {a.get("hreflang"): a.get("href") for a in doc.findall(".//a[@hreflang]")}
+    assert hrefs == {"ar": "/news/ar/", "en": "/news/en/"}
+    not_found = parse(sample_site.output / "404.html")
+    assert {s.get("lang") for s in not_found.findall(".//section")} == {"ar", "en"}
+
+
+def test_build_prints_one_summary_line(project):
+    done = project.build()
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"built {len(slugs(project))} articles, ")
+    assert lines[0].endswith("translated 0 sentences (0 cached)")
+
+
+def test_output_is_deterministic(tmp_path):
+    first, second = make_project(tmp_path / "a"), make_project(tmp_path / "b")
+    first.build()
+    second.build()
+    assert tree_bytes(first.output) == tree_bytes(second.output)
+
+
+def test_pagination_splits_the_home_page(tmp_path):
+    project = make_project(tmp_path / "p", settings="per_page: 4\n")
+    project.build()
+    count = len(slugs(project))
+    pages = sorted((project.output / "ar" / "page").iterdir())
+    assert len(pages) == -(-count // 4) - 1
+    last = parse(pages[-1] / "index.html")
+    assert last.find(".//a[@rel='prev']") is not None and last.find(".//a[@rel='next']") is None
+
+
+def test_drafts_are_left_out_unless_asked_for(empty_project):
+    empty_project.write("published.md", article())
+    empty_project.write("secret.md", article(title="مسودة", draft="true"))
+    empty_project.build()
+    assert not (empty_project.output / "ar" / "secret").exists()
+    empty_project.build("--drafts")
+    assert (empty_project.output / "ar" / "secret" / "index.html").is_file()
+
+
+def test_unknown_front_matter_keys_reach_the_templates(empty_project):
+    empty_project.write("a.md", article(editor_note='"ملاحظة المحرر"'))
+    (empty_project.root / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="note">{{ entry.article.extra.editor_note }}</p>'
+        '{% endblock %}', encoding="utf-8")
+    empty_project.build()
+    doc = parse(empty_project.output / "ar" / "a" / "index.html")
+    assert doc.find(".//p[@id='note']").text == "ملاحظة المحرر"
+
+
+def test_date_without_offset_is_in_the_site_timezone(empty_project):
+    empty_project.write("a.md", article(date="2016-09-01 14:46"))
+    empty_project.build()
+    time = parse(empty_project.output / "ar" / "a" / "index.html").find(".//article//time")
+    assert time.get("datetime") == "2016-09-01T14:46:00+03:00"
+
+
+def test_new_writes_an_article_with_an_ascii_slug_that_builds(empty_project):
+    done = empty_project.run("new", "مباحثات هاتفية بين موسكو وواشنطن", check=True)
+    path = Path(empty_project.root, done.stdout.strip())
+    assert path.exists() and path.name.isascii()
+    assert "mbahthat" in path.name and path.name[:4].isdigit()
+    assert empty_project.run("check").returncode == 0
+    empty_project.build()
+    assert (empty_project.output / "ar" / path.stem / "index.html").is_file()
+    again = empty_project.run("new", "!!!", "--slug", path.stem)
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_new_makes_a_slug_even_from_untransliterable_titles(empty_project):
+    done = empty_project.run("new", "😀😀", check=True)
+    name = Path(done.stdout.strip()).stem
+    assert name.isascii() and len(name) > 10
+
+
+@pytest.mark.parametrize("command", ["build", "check", "new", "summarize", "models", "serve"])
+def test_every_subcommand_has_help(project, command):
+    done = project.run(command, "--help")
+    assert done.returncode == 0 and "usage:" in done.stdout
+
+
+def test_usage_errors_exit_2(project):
+    assert project.run("build", "--no-such-flag").returncode == 2
+    assert project.run("frobnicate").returncode == 2
+
+
+def test_broken_content_is_reported_together_and_the_previous_site_stays(project):
+    project.build()
+    before = tree_bytes(project.output)
+    project.write("broken-yaml.md", "---\ntitle: [unclosed\ndate: 2016-09-01\n---\nنص\n")
+    project.write("no-close.md", "---\ntitle: عنوان\ndate: 2016-09-01\nنص بلا نهاية\n")
+    project.write("bad-date.md", article(date="2016-02-30"))
+    project.write("no-title.md", "---\ndate: 2016-09-01\n---\nنص\n")
+    done = project.run("build")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "content/broken-yaml.md:3: invalid YAML" in done.stderr and "on line 2)" in done.stderr
+    assert "content/no-close.md:1: front matter not closed" in done.stderr
+    assert "content/bad-date.md:3: impossible date '2016-02-30'" in done.stderr
+    assert "content/no-title.md:2: missing required field 'title'" in done.stderr
+    assert tree_bytes(project.output) == before
+    check = project.run("check")
+    assert check.returncode == 1 and "content/bad-date.md:3" in check.stderr
+
+
+def test_check_writes_nothing(project):
+    assert project.run("check").returncode == 0
+    assert not project.output.exists() and not project.cache.exists()
+
+
+def test_same_slug_twice_is_an_error(empty_project):
+    empty_project.write("one.md", article(slug="same"))
+    empty_project.write("two.md", article(slug="Same"))
+    done = empty_project.run("build")
+    assert done.returncode == 1
+    assert "content/two.md:1: slug 'Same' is already used by content/one.md" in done.stderr
+
+
+def test_source_is_linked_only_for_web_urls(empty_project):
+    empty_project.write("web.md", article(source='"وكالة"', source_url='"https://example.org/a"'))
+    empty_project.write("js.md", article(source='"وكالة"', source_url='"javascript:alert(1)"'))
+    empty_project.build()
+    web = parse(empty_project.output / "ar" / "web" / "index.html")
+    assert [a.get("href") for a in web.findall(".//p[@class='meta']//a")][0] == "https://example.org/a"
+    js = (empty_project.output / "ar" / "js" / "index.html").read_text()
+    assert "javascript:" not in js
+
+
+def test_second_build_changes_nothing_and_an_edit_renders_only_its_pages(project):
+    first = project.build().stdout
+    assert "nothing changed" not in first
+    unchanged = project.output / "ar" / "bb-economy-17-20180204" / "index.html"
+    inode = os.stat(unchanged).st_ino
+    second = project.build().stdout
+    assert "nothing changed" in second
+    path = project.content / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    third = project.build().stdout
+    assert "nothing changed" not in third
+    rendered = int(third.split("; ")[-1].split()[0])
+    assert 2 <= rendered <= 12, third
+    assert os.stat(unchanged).st_ino == inode  # reused by hard link, not written again
+    assert "مجددا" in (project.output / "en" / SEED / "index.html").read_text()
