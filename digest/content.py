@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -123,12 +124,14 @@ def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
         node = loader.get_single_node()
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # Where the broken construct started (an unclosed quote or bracket) helps more than
+        # where the parser gave up, which is often the end of the front matter.
+        problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+        mark = context_mark or problem_mark
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context_mark", None)
-        if context is not None and context.line + 2 != line:
-            problem += f" ({getattr(exc, 'context', None) or 'started'} on line {context.line + 2})"
+        if context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line:
+            problem = f"{getattr(exc, 'context', None) or 'here'}: {problem} on line {problem_mark.line + 2}"
         err(line, f"invalid YAML in front matter: {problem}")
         return None, {}
     finally:
@@ -172,7 +175,7 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
     when = None
     if meta.get("date") not in (None, ""):
         when = _parse_date(meta["date"], config, err, line("date"))
-    slug = values.pop("slug", "") or path.stem
+    slug = unicodedata.normalize("NFC", values.pop("slug", "") or path.stem)
     problem = slug_problem(slug)
     if problem:
         err(line("slug") if "slug" in meta else 1, problem)

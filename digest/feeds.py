@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
@@ -60,8 +61,8 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
         _sub(item, "link", link)
         _sub(item, "guid", link, isPermaLink="true")
         _sub(item, "pubDate", format_datetime(entry.article.date))
-        if description:
-            _sub(item, "description", description)
+        if description:  # readers take <description> as HTML: escape the text for HTML first
+            _sub(item, "description", html.escape(description, quote=False))
         if entry.article.category:
             _sub(item, "category", config.category_name(entry.article.category, lang))
     return _serialise(rss)

@@ -8,9 +8,8 @@ from pathlib import Path
 import feedparser
 import html5lib
 import pytest
-from lxml import etree
-
 from conftest import Project, article, make_project, tree_bytes
+from lxml import etree
 
 BASE = "https://digest.example/news"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -213,7 +212,7 @@ def test_broken_content_is_reported_together_and_the_previous_site_stays(project
     done = project.run("build")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "content/broken-yaml.md:3: invalid YAML" in done.stderr and "on line 2)" in done.stderr
+    assert "content/broken-yaml.md:2: invalid YAML" in done.stderr and "on line 3" in done.stderr
     assert "content/no-close.md:1: front matter not closed" in done.stderr
     assert "content/bad-date.md:3: impossible date '2016-02-30'" in done.stderr
     assert "content/no-title.md:2: missing required field 'title'" in done.stderr
@@ -240,7 +239,7 @@ def test_source_is_linked_only_for_web_urls(empty_project):
     empty_project.write("js.md", article(source='"وكالة"', source_url='"javascript:alert(1)"'))
     empty_project.build()
     web = parse(empty_project.output / "ar" / "web" / "index.html")
-    assert [a.get("href") for a in web.findall(".//p[@class='meta']//a")][0] == "https://example.org/a"
+    assert next(a.get("href") for a in web.findall(".//p[@class='meta']//a")) == "https://example.org/a"
     js = (empty_project.output / "ar" / "js" / "index.html").read_text()
     assert "javascript:" not in js
 
