@@ -1,0 +1,35 @@
+# Two entry points for a fresh machine (see README): `make site` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: site test install test-deps lint bench
+
+# torch comes first and pinned: argostranslate depends on it (through stanza), and without the
+# pin pip takes a multi-gigabyte CUDA build. The project itself never imports torch.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+site: install
+	$(PY) build.py
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[test]'
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	touch $@
+
+test-deps: $(VENV)/.test-installed
+
+test: test-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2
+
+bench: install
+	$(PY) bench/run.py
