@@ -1,0 +1,448 @@
+"""Preview server: build, serve the output folder, rebuild on changes, reload open pages.
+
+One Builder lives for the whole session and builds in place, so a rebuild reads, prepares and
+renders only what a change touched. The server is the standard library's ThreadingHTTPServer,
+as in MkDocs' livereload server: a thread per request, the event streams on daemon threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterable
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from urllib.parse import quote, unquote, urlsplit
+
+import watchfiles
+
+from digest.build import Builder, BuildOptions
+from digest.livereload import (
+    BROKEN,
+    CLIENT_JS,
+    CSS,
+    EVENTS_PATH,
+    RELOAD,
+    SCRIPT_PATH,
+    Hub,
+    event_for,
+    inject,
+    overlay_html,
+    sse,
+)
+from digest.output import OutputBusy
+from digest.problems import ContentError, Problem
+
+PREVIEW_PATH = "/_preview/"
+KEEPALIVE_S = 15.0  # a comment on idle streams, so dead clients are noticed
+WATCH_STEP_MS = 50  # a change waits this long for more in the same burst (an editor's save, a checkout)
+WATCH_DEBOUNCE_MS = 1600  # ... but a long burst is cut at this length
+CONFIG_POLL_MS = 500  # the settings file is polled: editors replace it by rename, which loses a file watch
+
+TYPES = {
+    ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8", ".json": "application/json", ".map": "application/json",
+    ".xml": "application/xml; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json", ".svg": "image/svg+xml", ".png": "image/png",
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+    ".avif": "image/avif", ".ico": "image/vnd.microsoft.icon", ".woff2": "font/woff2", ".woff": "font/woff",
+    ".ttf": "font/ttf", ".otf": "font/otf", ".pdf": "application/pdf",
+}
+HTML_TYPE = TYPES[".html"]
+
+NOT_FOUND_PAGE = (b'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>'
+                  b"<body><h1>Not found</h1><p>No page here (the site has no 404.html yet).</p></body></html>\n")
+
+# Editor droppings that must not trigger a build: Emacs #autosave#, Vim's 4913 probe, Kate swaps,
+# LibreOffice locks, any dot file (Vim .swp, Emacs .#lock, gedit .goutputstream) and *.tmp.
+EDITOR_TEMP = (r"^#.*#$", r"^4913$", r"\.kate-swp$", r"^\.", r"\.tmp$", r"\.bak$", r"~$")
+
+
+class PreviewFilter(watchfiles.DefaultFilter):
+    """watchfiles' defaults plus editor temp files, minus the output and cache folders."""
+
+    def __init__(self, ignore: Iterable[Path]):
+        super().__init__(ignore_entity_patterns=(*watchfiles.DefaultFilter.ignore_entity_patterns, *EDITOR_TEMP),
+                         ignore_paths=[str(p) for p in ignore])
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def problem_from(exc: BaseException, templates: Path) -> Problem:
+    """An unexpected build failure as a Problem: the template and line when a template raised it."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or "template", exc.lineno or 1, exc.message or str(exc))
+    text = f"{type(exc).__name__}: {exc}"
+    root = str(templates.resolve())
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if _inside(os.path.realpath(frame.filename), root):  # Jinja puts template lines in tracebacks
+            return Problem(frame.filename, frame.lineno or 1, text)
+    return Problem("(build)", 1, text)
+
+
+class Preview:
+    """One preview session: the Builder kept between rebuilds, the watcher, the latest outcome."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.builder = Builder(options)
+        self.hub = Hub()
+        self.stop = threading.Event()
+        self.slugs: frozenset[str] = frozenset()  # articles of the last good build, for /_preview/
+        self.mount = urlsplit(options.base_url or "").path.rstrip("/")  # site path prefix, from --base-url
+
+    @property
+    def root(self) -> str:
+        """The real output folder, looked up per request: a full build swaps a new folder in."""
+        return os.path.realpath(self.options.output)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def rebuild(self, changed: set[str] | None = None) -> None:
+        """One build; its outcome goes to the console and to every open page. Never raises."""
+        options = self.options
+        try:
+            result = self.builder.build()
+        except ContentError as exc:
+            return self._failed(exc.problems)
+        except OutputBusy as exc:
+            return self._failed([Problem(str(options.output), 1, str(exc))])
+        except Exception as exc:  # a template error, or a bug: either way the server keeps serving
+            problem = problem_from(exc, options.templates)
+            if problem.path == "(build)":
+                traceback.print_exc()
+            return self._failed([problem])
+        self.slugs = frozenset(article.slug for article, _ in list(self.builder.entries.values()))
+        was_broken = self.hub.broken
+        theme = str(options.theme.resolve())
+        in_theme = [p for p in changed or () if _inside(p, theme)]
+        if changed is None:
+            print(result.summary_line(), flush=True)
+            _print_problems(result.warnings)
+        else:
+            print(f"rebuilt after {len(changed)} change(s): {result.summary_line()}", flush=True)
+            _print_problems([w for w in result.warnings if os.path.realpath(w.path) in changed])
+        for note in result.notes if changed is None else ():
+            print(f"note: {note}", file=sys.stderr, flush=True)
+        if was_broken:
+            self.hub.publish(RELOAD)
+        elif changed is None or result.unchanged or (result.rendered == 0 and not in_theme):
+            return None  # no page changed: leave open pages (and their scroll positions) alone
+        elif in_theme and len(in_theme) == len(changed) and all(p.endswith(".css") for p in in_theme):
+            self.hub.publish(CSS)
+        else:
+            self.hub.publish(RELOAD)
+        return None
+
+    def _failed(self, problems: list[Problem]) -> None:
+        _print_problems(problems)
+        errors = sum(not p.warning for p in problems)
+        print(f"build failed with {errors} error(s); still serving the last good pages", file=sys.stderr, flush=True)
+        self.hub.publish(BROKEN, overlay_html(problems))
+
+    def watched(self) -> list[Path]:
+        """Content, templates and theme folders (the settings file is polled)."""
+        found: list[Path] = []
+        for path in sorted({p.resolve() for p in (self.options.content, self.options.templates,
+                                                  self.options.theme) if p.is_dir()}):
+            if not any(path.is_relative_to(f) for f in found):
+                found.append(path)
+        return found
+
+    def watch(self) -> None:
+        """Rebuild after each burst of changes until stopped; runs in its own thread."""
+        options = self.options
+        config = options.config.resolve()
+        ignore = [options.output.resolve(), options.cache.resolve()]
+        config_stamp = _stamp(config)
+        while not self.stop.is_set():
+            try:
+                for changes in watchfiles.watch(*self.watched(), watch_filter=PreviewFilter(ignore),
+                                                debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
+                                                stop_event=self.stop, rust_timeout=CONFIG_POLL_MS,
+                                                yield_on_timeout=True, raise_interrupt=False):
+                    if self.stop.is_set():
+                        return
+                    changed = {path for _, path in changes}
+                    now = _stamp(config)
+                    if now != config_stamp:
+                        config_stamp = now
+                        changed.add(str(config))
+                    if changed:
+                        self.rebuild(changed)
+            except Exception as exc:  # e.g. a watched folder was deleted: watch again shortly
+                print(f"watcher: {exc}; watching again", file=sys.stderr, flush=True)
+                self.stop.wait(1.0)
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def locate(self, parts: list[str]) -> str | None:
+        """The real path of an output file for URL path segments, or None: nothing outside the
+        real output root is ever returned, whatever '..' or symlinks the path holds."""
+        if any(p == ".." or "\0" in p for p in parts):
+            return None
+        root = self.root
+        real = os.path.realpath(os.path.join(root, *parts))
+        if not _inside(real, root):
+            return None
+        return real
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True  # open event streams must not keep the process alive
+    preview: Preview
+
+    def __init__(self, host: str, port: int):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), PreviewHandler)
+
+    @property
+    def url(self) -> str:
+        """The URL to print and to build links with: a wildcard address becomes the loopback one."""
+        host, port = self.server_address[:2]
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        """A client that went away is normal; anything else gets one line, not a traceback."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError | TimeoutError):
+            print(f"server: {type(exc).__name__}: {exc} (request from {client_address[0]})", file=sys.stderr)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "digest-preview"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a preview prints builds, not requests."""
+
+    def do_HEAD(self) -> None:
+        self.respond(head=True)
+
+    def do_GET(self) -> None:
+        self.respond(head=False)
+
+    def respond(self, head: bool) -> None:
+        preview = self.server.preview
+        raw = self.path.split("#", 1)[0]
+        raw, _, query = raw.partition("?")
+        if raw == EVENTS_PATH:
+            return self.stream()
+        if raw == SCRIPT_PATH:
+            return self.send(200, CLIENT_JS.encode(), TYPES[".js"], head)
+        try:
+            path = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return self.not_found(head)
+        if not path.startswith("/"):
+            return self.not_found(head)
+        if path.startswith(PREVIEW_PATH) or path == PREVIEW_PATH.rstrip("/"):
+            return self.side_by_side(path, head)
+        if preview.mount:  # --base-url with a path: the site lives under it
+            if path in ("/", preview.mount):
+                return self.redirect(preview.mount + "/", query)
+            if not path.startswith(preview.mount + "/"):
+                return self.not_found(head)
+            path = path[len(preview.mount):]
+        parts = [p for p in path.split("/") if p not in ("", ".")]
+        target = preview.locate(parts)
+        if target is not None and os.path.isdir(target):
+            if not path.endswith("/"):
+                return self.redirect(preview.mount + "".join(f"/{quote(p)}" for p in parts) + "/", query)
+            target = preview.locate([*parts, "index.html"])
+        if target is None or not os.path.isfile(target):
+            return self.not_found(head)
+        self.send_file(target, head)
+
+    def send(self, status: int, body: bytes, ctype: str, head: bool, headers: Iterable[tuple[str, str]] = ()) -> None:
+        if ctype == HTML_TYPE:
+            body = inject(body, self.server.preview.hub.current)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def send_file(self, path: str, head: bool, status: int = 200) -> None:
+        name = os.path.basename(path)
+        ctype = TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
+        try:
+            handle = open(path, "rb")
+        except OSError:
+            return self.send(404, NOT_FOUND_PAGE, HTML_TYPE, head)
+        with handle:
+            if ctype == HTML_TYPE:
+                return self.send(status, handle.read(), ctype, head)
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not head:
+                shutil.copyfileobj(handle, self.wfile)
+        return None
+
+    def not_found(self, head: bool) -> None:
+        page = self.server.preview.locate(["404.html"])
+        if page is not None and os.path.isfile(page):
+            return self.send_file(page, head, status=404)
+        return self.send(404, NOT_FOUND_PAGE, HTML_TYPE, head)
+
+    def redirect(self, location: str, query: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location + (f"?{query}" if query else ""))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def side_by_side(self, path: str, head: bool) -> None:
+        """/_preview/S/: the Arabic and English pages of article S next to each other."""
+        preview = self.server.preview
+        rest = path[len(PREVIEW_PATH):] if path.startswith(PREVIEW_PATH) else ""
+        slug = rest.rstrip("/")
+        if not slug:
+            if not path.endswith("/"):
+                return self.redirect(PREVIEW_PATH, "")
+            links = "".join(f'<li><a href="{PREVIEW_PATH}{escape(quote(s))}/">{escape(s)}</a></li>'
+                            for s in sorted(preview.slugs))
+            return self.send(200, _preview_page("Preview", f"<ol>{links}</ol>"), HTML_TYPE, head)
+        if "/" in slug or slug not in preview.slugs:
+            return self.not_found(head)
+        if not rest.endswith("/"):
+            return self.redirect(f"{PREVIEW_PATH}{quote(slug)}/", "")
+        frames = "".join(
+            f'<section lang="{lang}"><p><a href="{escape(url)}" target="_top">{escape(url)}</a></p>'
+            f'<iframe src="{escape(url)}" title="{label}"></iframe></section>'
+            for lang, label, url in (("ar", "العربية", f"{preview.mount}/ar/{quote(slug)}/"),
+                                     ("en", "English", f"{preview.mount}/en/{quote(slug)}/")))
+        body = _preview_page(f"Preview: {slug}", f'<div class="pair" dir="rtl">{frames}</div>')
+        return self.send(200, body, HTML_TYPE, head)
+
+    def stream(self) -> None:
+        """/__livereload: a Server-Sent Events stream of build outcomes, until either side goes."""
+        hub = self.server.preview.hub
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        seen = hub.current
+        try:
+            self.wfile.write(b"retry: 1000\n\n" + sse("hello", {"generation": seen.generation}))
+            number = seen.number
+            while not hub.closed:
+                outcome = hub.wait(number, KEEPALIVE_S)
+                if outcome is None:
+                    if not hub.closed:
+                        self.wfile.write(b": keepalive\n\n")
+                    continue
+                self.wfile.write(event_for(outcome, number))
+                number = outcome.number
+        except OSError:  # the page went away
+            pass
+
+
+def _preview_page(title: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            "<style>html,body{margin:0;height:100%;font:14px system-ui,sans-serif}"
+            ".pair{display:flex;height:100%}.pair section{flex:1;display:flex;flex-direction:column;"
+            "border-inline-start:1px solid #ccc}.pair p{margin:0;padding:.3em .6em;background:#eee;direction:ltr}"
+            ".pair iframe{flex:1;border:0;width:100%}ol{margin:1em 2em}</style></head>"
+            f"<body>{body}</body></html>\n").encode()
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr, flush=True)
+
+
+def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken."""
+    try:
+        server = PreviewServer(host, port)
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    url = server.url
+    options = dataclasses.replace(options, in_place=True, base_url=options.base_url or url)
+    stop = threading.Event()
+    parent = os.getpid()
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != parent:  # a forked build worker: the server decides
+            return
+        if stop.is_set():  # a second Ctrl-C while shutting down: leave at once
+            os._exit(0)
+        stop.set()
+        raise KeyboardInterrupt
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    threads: list[threading.Thread] = []
+    preview: Preview | None = None
+    try:
+        preview = Preview(options)
+        preview.stop = stop
+        server.preview = preview
+        preview.rebuild()
+        shown = url.rstrip("/") + (preview.mount or "") + "/"
+        where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
+        print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
+        threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                    name="digest-http", daemon=True),
+                   threading.Thread(target=preview.watch, name="digest-watch", daemon=True)]
+        for thread in threads:
+            thread.start()
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if preview is not None:
+            preview.hub.close()
+        if threads:
+            server.shutdown()
+        server.server_close()
+        started = time.monotonic()
+        for thread in threads:  # a rebuild under way finishes, so the output stays whole
+            thread.join(max(0.0, 60 - (time.monotonic() - started)))
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("stopped", flush=True)
+    return 0
+
+
+__all__ = ["PREVIEW_PATH", "Preview", "PreviewServer", "serve"]

@@ -1,0 +1,318 @@
+"""The preview server, run as users run it (`python build.py serve --port 0`) on a copy of a few
+sample articles: pages, live-reload events, the error overlay, path safety and a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import ROOT, SAMPLE, Project, make_project
+
+from digest.livereload import overlay_html
+from digest.problems import Problem
+
+SLUGS = ("al-culture-1-20180218", "bb-economy-17-20180204", "fr-sport-215-20180630")
+WAIT_S = 20.0
+
+
+def small_project(root: Path) -> Project:
+    """A site folder holding three of the sample articles."""
+    project = make_project(root, sample=False)
+    for slug in SLUGS:
+        shutil.copy(SAMPLE / f"{slug}.md", project.content / f"{slug}.md")
+    return project
+
+
+class ServeProcess:
+    """`python build.py serve --port 0` in a project folder, with its printed URL and output."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        env = {**os.environ,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+               "ARGOS_PACKAGES_DIR": str(project.root / "no-models"), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--content", "content",
+             "--output", "site", "--cache", ".cache", "--config", "site.yaml"],
+            cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.stdout: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout.put), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr.append), daemon=True).start()
+        self.url = self._wait_for_url()
+        parts = urlsplit(self.url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    @staticmethod
+    def _pump(stream, sink) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            sink(line)
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                line = self.stdout.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            found = re.search(r"(http://\S+/)", line)
+            if found:
+                return found.group(1)
+        self.proc.kill()
+        raise AssertionError(f"serve printed no URL; stderr:\n{''.join(self.stderr)}")
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
+        """The raw path as sent, with no client-side normalisation and no redirects followed."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            conn.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+            conn.endheaders()
+            response = conn.getresponse()
+            body = response.read().decode("utf-8", errors="replace")
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            conn.close()
+
+    def page_until(self, path: str, check, what: str) -> str:  # type: ignore[no-untyped-def]
+        """The page at `path` once check(body) holds; bounded."""
+        deadline = time.monotonic() + WAIT_S
+        body = ""
+        while time.monotonic() < deadline:
+            _, _, body = self.get(path)
+            if check(body):
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"{path} never showed {what}; last body:\n{body[-2000:]}")
+
+    def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError("serve did not stop within 20 s of the signal") from None
+        time.sleep(0.05)  # let the pump threads read the last lines
+        return code, "".join(self.stderr)
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+class EventStream:
+    """A reader of /__livereload in a thread, queueing (event, data) pairs."""
+
+    def __init__(self, server: ServeProcess):
+        self.conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+        self.conn.request("GET", "/__livereload")
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+        self.events: queue.Queue[tuple[str, dict]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.hello = self.wait_for("hello")
+
+    def _read(self) -> None:
+        kind, data = "message", ""
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith("event:"):
+                    kind = line[6:].strip()
+                elif line.startswith("data:"):
+                    data += line[5:].strip()
+                elif not line and data:
+                    self.events.put((kind, json.loads(data)))
+                    kind, data = "message", ""
+        except (OSError, ValueError):
+            pass
+
+    def wait_for(self, kind: str, timeout: float = WAIT_S) -> dict:
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            try:
+                event, data = self.events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if event == kind:
+                return data
+            seen.append(event)
+        raise AssertionError(f"no {kind!r} event within {timeout} s (saw {seen})")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with ServeProcess(small_project(tmp_path_factory.mktemp("serve") / "project")) as running:
+        yield running
+
+
+def set_title(path: Path, title: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r'(?m)^title: .*$', f'title: "{title}"', text, count=1), encoding="utf-8")
+
+
+def test_serves_pages_with_the_reload_script_but_builds_files_without_it(server):
+    status, headers, body = server.get(f"/ar/{SLUGS[0]}/")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert '<script src="/__livereload.js"' in body
+    assert body.rstrip().endswith("</html>") and body.index("__livereload.js") < body.rindex("</body>")
+    built = (server.project.output / "ar" / SLUGS[0] / "index.html").read_text(encoding="utf-8")
+    assert "__livereload" not in built
+    assert f'href="{server.url}ar/{SLUGS[0]}/"' in body  # links point at the local server
+    status, headers, script = server.get("/__livereload.js")
+    assert status == 200 and headers["content-type"].startswith("text/javascript") and "EventSource" in script
+
+
+def test_content_types_and_directory_redirects(server):
+    assert server.get("/ar/feed.xml")[1]["content-type"] == "application/xml; charset=utf-8"
+    assert server.get("/sitemap.xml")[1]["content-type"] == "application/xml; charset=utf-8"
+    assert server.get("/robots.txt")[1]["content-type"] == "text/plain; charset=utf-8"
+    fonts = sorted((server.project.output / "theme").rglob("*.woff2"))
+    if fonts:
+        path = "/" + fonts[0].relative_to(server.project.output).as_posix()
+        status, headers, _ = server.get(path)
+        assert status == 200 and headers["content-type"] == "font/woff2"
+    status, headers, _ = server.get(f"/en/{SLUGS[1]}")
+    assert status == 302 and headers["location"] == f"/en/{SLUGS[1]}/"
+    assert server.get("/", method="HEAD")[0] == 200
+
+
+def test_unknown_paths_get_the_sites_404_page(server):
+    status, headers, body = server.get("/ar/no-such-article/")
+    assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
+    not_found = (server.project.output / "404.html").read_text(encoding="utf-8")
+    assert re.search(r"<title>.*</title>", not_found).group(0) in body
+    assert "__livereload.js" in body
+
+
+@pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/%2e%2e/%2e%2e/etc/passwd",
+                                  "/..%2f..%2fetc/passwd", "//etc/passwd", "/ar/../../site.yaml",
+                                  "/%2F%2Fetc%2Fpasswd", "/ar/%00/index.html"])
+def test_no_file_outside_the_output_folder_is_served(server, path):
+    status, _, body = server.get(path)
+    assert status in (400, 404)
+    assert "root:" not in body and "base_url" not in body
+
+
+def test_symlinks_leading_out_of_the_output_folder_are_refused(server):
+    output = server.project.output
+    (output / "leak.yaml").symlink_to(server.project.config)
+    (output / "etc").symlink_to("/etc", target_is_directory=True)
+    (output / "inside.html").symlink_to(output / "404.html")
+    try:
+        for path in ("/leak.yaml", "/etc/passwd", "/etc/"):
+            status, _, body = server.get(path)
+            assert status == 404 and "root:" not in body and "base_url" not in body
+        assert server.get("/inside.html")[0] == 200
+    finally:
+        for name in ("leak.yaml", "etc", "inside.html"):
+            (output / name).unlink()
+
+
+def test_side_by_side_preview(server):
+    status, _, body = server.get(f"/_preview/{SLUGS[2]}/")
+    assert status == 200
+    assert f'<iframe src="/ar/{SLUGS[2]}/"' in body and f'<iframe src="/en/{SLUGS[2]}/"' in body
+    assert server.get("/_preview/no-such-article/")[0] == 404
+    assert server.get(f"/_preview/{SLUGS[2]}")[0] == 302
+
+
+def test_an_edit_sends_a_reload_event_and_the_page_shows_it(server):
+    path = server.project.content / f"{SLUGS[0]}.md"
+    original = path.read_text(encoding="utf-8")
+    events = EventStream(server)
+    try:
+        set_title(path, "عنوان جديد للمعاينة")
+        data = events.wait_for("reload")
+        assert data["generation"] != events.hello["generation"]
+        _, _, body = server.get(f"/ar/{SLUGS[0]}/")
+        assert "عنوان جديد للمعاينة" in body
+    finally:
+        path.write_text(original, encoding="utf-8")
+        events.wait_for("reload")
+        events.close()
+
+
+def test_a_broken_article_shows_an_overlay_until_it_is_fixed(server):
+    path = server.project.content / f"{SLUGS[1]}.md"
+    original = path.read_text(encoding="utf-8")
+    lines = original.split("\n")
+    assert lines[0] == "---" and lines[3].startswith("source:")
+    events = EventStream(server)
+    try:
+        lines[3] = "source: : <b>broken"  # line 4: invalid YAML
+        path.write_text("\n".join(lines), encoding="utf-8")
+        data = events.wait_for("broken")
+        where = f"content/{SLUGS[1]}.md:4"
+        assert where in data["overlay"]
+        page = server.page_until(f"/en/{SLUGS[2]}/", lambda b: "__digest_overlay" in b, "the overlay")
+        assert where in page and "invalid YAML" in page
+        assert "<b>broken" not in page
+        assert server.get("/nowhere/")[2].count("__digest_overlay") == 1  # the 404 page too
+    finally:
+        path.write_text(original, encoding="utf-8")
+    events.wait_for("reload")
+    page = server.page_until(f"/en/{SLUGS[2]}/", lambda b: "__digest_overlay" not in b, "no overlay")
+    assert f"/en/{SLUGS[2]}/" in page
+    events.close()
+
+
+def test_a_stylesheet_change_swaps_css_without_a_reload(server):
+    css = server.project.root / "theme" / "style.css"
+    before = css.read_bytes() if css.exists() else None
+    events = EventStream(server)
+    try:
+        css.parent.mkdir(exist_ok=True)
+        css.write_text((before or b"").decode() + "\nhtml { --probe: 1; }\n", encoding="utf-8")
+        events.wait_for("css")
+        status, headers, body = server.get("/theme/style.css")
+        assert status == 200 and headers["content-type"] == "text/css; charset=utf-8" and "--probe" in body
+    finally:
+        if before is None:
+            css.unlink()
+        else:
+            css.write_bytes(before)
+    events.wait_for("css")
+    events.close()
+
+
+def test_overlay_escapes_what_it_shows():
+    html = overlay_html([Problem("content/<x>.md", 7, "bad <script>alert(1)</script> & more")])
+    assert "<script>" not in html and "<x>" not in html
+    assert "content/&lt;x&gt;.md:7" in html and "&lt;script&gt;" in html and "&amp; more" in html
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    with ServeProcess(small_project(tmp_path / "project")) as running:
+        events = EventStream(running)  # an open stream must not hold the shutdown up
+        assert running.get("/")[0] == 200
+        started = time.monotonic()
+        code, stderr = running.stop(signal.SIGINT)
+        events.close()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    assert time.monotonic() - started < 5
