@@ -1,0 +1,66 @@
+"""Live reload in a real headless browser: an open page follows edits with no action from anyone.
+
+Uses the system Chromium through Playwright (never a downloaded browser); skipped without them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_serve import SLUGS, ServeProcess, set_title, small_project
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 15_000
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no system Chromium at /usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_an_open_page_follows_edits_by_itself(tmp_path, browser):
+    project = small_project(tmp_path / "project")
+    article = project.content / f"{SLUGS[0]}.md"
+    with ServeProcess(project) as server:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{server.url}ar/{SLUGS[0]}/")
+        page.wait_for_function("() => window.__digestLivereload === true")
+        page.evaluate("() => { window.__marker = 'before' }")
+
+        set_title(article, "عنوان تغيّر في المتصفح")
+        page.wait_for_function("t => document.querySelector('h1').textContent.includes(t)",
+                               arg="عنوان تغيّر في المتصفح")
+        assert page.evaluate("() => window.__marker") is None  # a fresh document: the page reloaded
+
+        text = article.read_text(encoding="utf-8")
+        page.evaluate("() => { window.__marker = 'kept' }")
+        article.write_text(re.sub(r"(?m)^source: .*$", "source: : broken", text, count=1), encoding="utf-8")
+        overlay = page.wait_for_selector("#__digest_overlay")
+        assert f"{SLUGS[0]}.md:4" in overlay.text_content()
+        assert page.evaluate("() => window.__marker") == "kept"  # shown over the last good page
+        assert "عنوان تغيّر في المتصفح" in page.text_content("h1")
+
+        article.write_text(text, encoding="utf-8")
+        page.wait_for_selector("#__digest_overlay", state="detached")
+
+        page.evaluate("() => { window.__marker = 'styled' }")
+        css = project.root / "theme" / "style.css"
+        css.parent.mkdir(exist_ok=True)
+        with css.open("a", encoding="utf-8") as handle:
+            handle.write("\nhtml { --probe: 7; }\n")
+        page.wait_for_function(
+            "() => getComputedStyle(document.documentElement).getPropertyValue('--probe').trim() === '7'")
+        assert page.evaluate("() => window.__marker") == "styled"  # swapped without a reload
