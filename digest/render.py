@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +38,7 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.messages = messages
+        self._per_lang: dict[str, dict[str, Any]] = {}
         self.env.filters["jsonld"] = json_ld
         base_path = urlsplit(config.base_url).path.rstrip("/")
         self.env.globals.update(
@@ -77,6 +79,12 @@ class Renderer:
         return data
 
     def globals_for(self, lang: str) -> dict[str, Any]:
+        """Per-language helpers, made once per language rather than once per page."""
+        if lang not in self._per_lang:
+            self._per_lang[lang] = self._make_globals(lang)
+        return self._per_lang[lang]
+
+    def _make_globals(self, lang: str) -> dict[str, Any]:
         config, messages = self.config, self.messages
 
         def t(key: str) -> str:
@@ -86,8 +94,8 @@ class Renderer:
             "lang": lang,
             "dir": "rtl" if lang == "ar" else "ltr",
             "t": t,
-            "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
-            "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
+            "long_date": lru_cache(maxsize=4096)(lambda d: i18n.long_date(_aware(d, config), lang, config)),
+            "full_date": lru_cache(maxsize=4096)(lambda d: i18n.full_date(_aware(d, config), lang, config)),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
         }
