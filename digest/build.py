@@ -91,26 +91,35 @@ def stamp(path: Path) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def load(options: BuildOptions, cache: dict[str, tuple] | None = None,
-         config: Config | None = None) -> Loaded:
+def scan(options: BuildOptions) -> tuple[list[tuple[Path, str, tuple | None]], list[Problem]]:
+    """The content files with their stamps (None: cannot stat), and problems with the folder."""
+    if not options.content.is_dir():
+        raise ContentError([Problem(str(options.content), 1, "content folder not found")])
+    files, problems = content_files(options.content)
+    stamped = []
+    for path, shown in files:
+        try:
+            stamped.append((path, shown, stamp(path)))
+        except OSError:
+            stamped.append((path, shown, None))
+    return stamped, problems
+
+
+def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
+         scanned: tuple[list[tuple[Path, str, tuple | None]], list[Problem]] | None = None) -> Loaded:
     """Read and check everything; raises ContentError with all the errors found.
 
     `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
     are not parsed again; it is updated in place.
     """
     config = config or load_config(options.config, options.base_url)
-    if not options.content.is_dir():
-        raise ContentError([Problem(str(options.content), 1, "content folder not found")])
-    files, problems = content_files(options.content)
+    files, found_in_folder = scanned or scan(options)
+    problems = list(found_in_folder)
     cache = {} if cache is None else cache
     articles: list[Article] = []
     seen = set()
-    for path, shown in files:
+    for path, shown, current in files:
         seen.add(shown)
-        try:
-            current = stamp(path)
-        except OSError:
-            current = None
         cached = cache.get(shown)
         if cached is not None and current is not None and cached[0] == current:
             article, found = cached[1], cached[2]
@@ -198,15 +207,19 @@ class Builder:
         self.files: dict[str, tuple] = {}
         self.entries: dict[str, tuple[Article, Entry]] = {}
         self.settings_key = ""
-        self._load_state()
+        self._state_loaded = False
 
     def _load_state(self) -> None:
+        """Read the saved articles only when a build has work to do: a no-op build never needs them."""
+        if self._state_loaded:
+            return
+        self._state_loaded = True
         try:
             with open(self.state_path, "rb") as handle:
                 state = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError):
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError, TypeError):
             return
-        if state.get("version") == STATE_VERSION:
+        if isinstance(state, dict) and state.get("version") == STATE_VERSION:
             self.files, self.entries = state["files"], state["entries"]
             self.settings_key = state["settings"]
 
@@ -225,20 +238,21 @@ class Builder:
         result = BuildResult()
         config = load_config(options.config, options.base_url)
         settings = _settings_key(options)
-        if settings != self.settings_key:  # settings shape every prepared article
-            self.files, self.entries, self.settings_key = {}, {}, settings
-        inputs = _inputs_key(options, settings)
-        loaded = load(options, self.files, config)
-        result.warnings = loaded.warnings
-        fingerprint = _fingerprint(inputs, self.files)
+        scanned = scan(options)
+        fingerprint = _fingerprint(_inputs_key(options, settings), scanned[0])
         manifest_path = options.cache / "manifest.pickle"
         previous = _read_manifest(manifest_path, options.output)
         if previous.get("fingerprint") == fingerprint:
             result.unchanged = True
             result.articles, result.pages = previous["articles"], previous["count"]
-            result.notes = previous["notes"]
+            result.notes, result.warnings = previous["notes"], previous["warnings"]
             result.seconds = time.perf_counter() - started
             return result
+        self._load_state()
+        if settings != self.settings_key:  # settings shape every prepared article
+            self.files, self.entries, self.settings_key = {}, {}, settings
+        loaded = load(options, self.files, config, scanned)
+        result.warnings = loaded.warnings
         messages = load_messages(options.templates / "messages.yaml")
         entries = sort_entries(self._prepare(loaded.articles, config))
         translate_entries(entries, config, options, result)
@@ -342,9 +356,10 @@ def _inputs_key(options: BuildOptions, settings: str) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def _fingerprint(inputs: str, files: dict[str, tuple]) -> str:
-    return hashlib.blake2b(repr((inputs, sorted((k, v[0]) for k, v in files.items()))).encode(),
-                           digest_size=16).hexdigest()
+def _fingerprint(inputs: str, files: list[tuple[Path, str, tuple | None]]) -> str:
+    """Equal fingerprints mean an identical site: same inputs, same content files, unchanged."""
+    listing = [(shown, st) for _, shown, st in files]
+    return hashlib.blake2b(repr((inputs, listing)).encode(), digest_size=16).hexdigest()
 
 
 def _read_manifest(path: Path, output: Path) -> dict:
@@ -369,7 +384,7 @@ def _write_manifest(path: Path, output: Path, pages: list[Page], fingerprint: st
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
             "fingerprint": fingerprint, "articles": result.articles, "count": result.pages,
-            "notes": result.notes, "pages": {p.output_path: p.key for p in pages}}
+            "notes": result.notes, "warnings": result.warnings, "pages": {p.output_path: p.key for p in pages}}
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
