@@ -200,7 +200,7 @@ def test_axe_finds_no_serious_or_critical_violation(browser, base_url):
     ctx = browser.new_context(viewport=DESKTOP, bypass_csp=True, locale="fr-FR")
     page = ctx.new_page()
     checks = [("light", f"ar/{SEED}/"), ("light", f"en/{SEED}/"), ("light", f"en/{MIXED}/"), ("light", "ar/"),
-              ("light", "en/"), ("light", ""), ("dark", f"ar/{MIXED}/"), ("dark", "en/")]
+              ("light", "en/"), ("light", ""), ("light", "404.html"), ("dark", f"ar/{MIXED}/"), ("dark", "en/")]
     try:
         for scheme, path in checks:
             page.emulate_media(color_scheme=scheme)
