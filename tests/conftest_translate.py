@@ -1,7 +1,9 @@
 """Fixtures for the translation tests: real (tiny) Argos packages, built once per session.
 
 Test modules import the fixtures they use from here (the shared
-``conftest.py`` belongs to the build tests).  Packages are built under
+``conftest.py`` belongs to the build tests); each is defined as
+``<name>_fixture`` and registered under ``<name>``, so importing it does not
+clash with test parameters of that name.  Packages are built under
 pytest's session temporary directory and reused by every test module of the
 process; installing them goes to a per-test ``ARGOS_PACKAGES_DIR``.
 """
@@ -27,20 +29,20 @@ def argos_zip(tmp_path_factory: pytest.TempPathFactory, **options) -> Path:
     return _built[key]
 
 
-@pytest.fixture(scope="session")
-def package_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(name="package_zip", scope="session")
+def package_zip_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """translate-ar_en 1.0 (2+2 layers, d_model 64, ~400 pieces)."""
     return argos_zip(tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
-def package_zip_v11(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(name="package_zip_v11", scope="session")
+def package_zip_v11_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same weights as version 1.1."""
     return argos_zip(tmp_path_factory, version="1.1")
 
 
-@pytest.fixture
-def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(name="packages")
+def packages_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty ARGOS_PACKAGES_DIR of this test's own (set after argostranslate's import)."""
     directory = tmp_path / "argos-packages"
     directory.mkdir()
@@ -48,7 +50,7 @@ def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-@pytest.fixture
-def model(packages: Path, package_zip: Path) -> Model:
+@pytest.fixture(name="model")
+def model_fixture(packages: Path, package_zip: Path) -> Model:
     """translate-ar_en 1.0 installed into this test's packages directory."""
     return install_model(package_zip)
