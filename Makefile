@@ -22,7 +22,9 @@ site: install
 
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
-	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	command -v chromium >/dev/null && command -v npm >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium nodejs npm; }
+	npm ci --prefix tests --no-audit --no-fund
 	touch $@
 
 test-deps: $(VENV)/.test-installed

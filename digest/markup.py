@@ -49,11 +49,11 @@ def parser(allow_html: bool) -> MarkdownIt:
 
 
 def _ltr_code(md: MarkdownIt, rule: str) -> None:
-    """Code is always left-to-right, even inside an Arabic page."""
+    """Code is always left-to-right, even inside an Arabic page; focusable, since it may scroll."""
     original = md.renderer.rules[rule]
 
-    def render(tokens, idx, options, env):  # type: ignore[no-untyped-def]
-        return original(tokens, idx, options, env).replace("<pre>", '<pre dir="ltr">', 1)
+    def render(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+        return original(tokens, idx, options, env).replace("<pre>", '<pre dir="ltr" tabindex="0">', 1)
 
     md.add_render_rule(rule, render)
 

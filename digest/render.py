@@ -67,7 +67,7 @@ class Renderer:
             "url": ar_url if lang == "ar" else en_url,
             "headline": a.title if lang == "ar" else (entry.english.title or a.title),
             "datePublished": a.date.isoformat(),
-            "inLanguage": lang,
+            "inLanguage": "en" if lang == "en" and entry.english.title else "ar",
             "publisher": {"@type": "Organization", "name": config.title[lang]},
         }
         if a.author:

@@ -5,7 +5,7 @@ the templates is on show:
 - the Kerry–Lavrov article (SEED) gets an English title and summary by the editors, so its
   English page is a translated one; every other English page stays "translation pending";
 - one extra article (MIXED) mixes directions on purpose: Latin names, a URL, inline code, a code
-  block with a long line (when digest.markup can render one, see code_blocks_render), a table,
+  block with a long line, a table,
   Latin tags, a Latin author.
 The real templates/, theme/ and site.yaml are used (BuildOptions.config points at site.yaml).
 """
@@ -61,18 +61,6 @@ author: "John Smith"
 """
 
 
-def code_blocks_render() -> bool:
-    """False while digest/markup.py crashes on fenced code (its _ltr_code render rule takes one
-    argument too few for markdown-it's add_render_rule); the fixture then leaves its code block out."""
-    from digest.markup import render_markdown
-
-    try:
-        render_markdown("```\nx = 1\n```\n")
-    except TypeError:
-        return False
-    return True
-
-
 @contextmanager
 def _no_translation_models(tmp: Path):
     """Like tests/conftest.py: the build sees no installed Argos package, whatever the machine has."""
@@ -100,7 +88,7 @@ def build_sample(tmp: Path, base_url: str) -> Path:
     text = seed.read_text(encoding="utf-8")
     assert text.startswith("---\n"), "the seed article lost its front matter"
     seed.write_text("---\n" + SEED_ENGLISH + text[4:], encoding="utf-8")
-    code = CODE_BLOCK if code_blocks_render() else ""
+    code = CODE_BLOCK
     (content / f"{MIXED}.md").write_text(MIXED_ARTICLE.replace("{code}", code), encoding="utf-8")
     output = tmp / "site"
     with _no_translation_models(tmp):
