@@ -1,0 +1,196 @@
+"""Tests for digest.summarize: budget, order, title, redundancy and the CLI."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.summarize import main, read_article, summarize, summary_text
+from digest.text import split_sentences, words
+
+# Sentences adapted from ANT corpus news (SkyNews, BBC, France24, 2018).
+LEAD = "أعلنت الحكومة المصرية خطة جديدة لدعم إنتاج الغاز الطبيعي في البلاد."
+ARTICLE = "\n\n".join(
+    [
+        LEAD,
+        "وقالت وزارة البترول إن الإنتاج اليومي سيصل إلى 6.5 مليار قدم مكعب "
+        "قبل منتصف العام الحالي.",
+        "ويعد حقل ظهر أكبر حقول الغاز في البحر المتوسط، وقد بدأ الإنتاج منه "
+        "في نهاية العام الماضي.",
+        "وتسعى مصر إلى وقف استيراد الغاز المسال وتوفير نحو مليار دولار سنويا.",
+        "وشهدت الأسواق المحلية ارتفاعا في أسعار الوقود خلال الأشهر الأخيرة.",
+        "ويقول خبراء إن الخطة تحتاج إلى استثمارات أجنبية كبيرة لتنجح.",
+        "وكانت الحكومة قد وقعت اتفاقات مع شركات إيطالية وبريطانية للتنقيب.",
+    ]
+)
+
+
+def _count(sentences):
+    return sum(len(words(s)) for s in sentences)
+
+
+@pytest.mark.parametrize("budget", [0, 5, 12, 20, 30, 45, 60, 100, 1000])
+def test_budget_respected(budget):
+    summary = summarize(ARTICLE, budget)
+    assert summary, "a non-empty text never gets an empty summary"
+    if _count(summary) > budget:
+        # Only allowed when the lead sentence alone is over budget.
+        assert summary == [LEAD]
+        assert len(words(LEAD)) > budget
+    else:
+        assert _count(summary) <= budget
+
+
+def test_lead_sentence_always_first_and_order_kept():
+    sentences = split_sentences(ARTICLE)
+    for budget in (15, 30, 50, 80):
+        summary = summarize(ARTICLE, budget)
+        assert summary[0] == LEAD
+        positions = [sentences.index(s) for s in summary]
+        assert positions == sorted(positions)
+        assert len(set(positions)) == len(positions)
+
+
+def test_whole_article_fits_in_large_budget():
+    assert summarize(ARTICLE, 10_000) == split_sentences(ARTICLE)
+
+
+def test_empty_and_blank_text():
+    assert summarize("", 50) == []
+    assert summarize(" \n\n\t ", 50) == []
+    assert summary_text("", 50) == ""
+
+
+def test_long_lead_alone_when_over_budget():
+    summary = summarize(ARTICLE, 3)
+    assert summary == [LEAD]
+
+
+def test_summary_text_joins_with_space():
+    summary = summarize(ARTICLE, 40)
+    assert summary_text(ARTICLE, 40) == " ".join(summary)
+
+
+# Six sentences of equal length with no shared content words, so only
+# position (and the title) decide which one follows the lead.
+PLAIN = " ".join(
+    [
+        "افتتح المعرض الدولي للكتاب أبوابه صباح اليوم.",
+        "حضر الافتتاح عدد كبير من الزوار والناشرين.",
+        "تنظم الندوات الفكرية يوميا داخل القاعة الكبرى.",
+        "يستمر العرض المسرحي للأطفال حتى نهاية الأسبوع.",
+        "تشارك دور النشر الخليجية بإصدارات شعرية حديثة.",
+        "ارتفعت أسعار الورق المستورد بنسبة كبيرة مؤخرا.",
+    ]
+)
+
+
+def test_title_overlap_raises_a_sentence():
+    lead, second, *_, last = split_sentences(PLAIN)
+    budget = len(words(lead)) + len(words(second))
+    assert summarize(PLAIN, budget) == [lead, second]
+    titled = summarize(PLAIN, budget, title="ارتفاع أسعار الورق المستورد")
+    assert titled == [lead, last]
+
+
+def test_duplicates_are_not_both_chosen():
+    repeated = "وقع الرئيسان اتفاقية للتعاون الاقتصادي بين البلدين."
+    text = "\n".join(
+        [
+            "زار الرئيس الفرنسي العاصمة المغربية في زيارة رسمية.",
+            repeated,
+            repeated,
+            "وتناولت المحادثات ملفات الهجرة والأمن في المنطقة.",
+        ]
+    )
+    summary = summarize(text, 1000)
+    assert summary.count(repeated) == 1
+    near_copy = text.replace(repeated, repeated[:-1] + " أمس.", 1)
+    summary = summarize(near_copy, 1000)
+    assert sum("اتفاقية للتعاون الاقتصادي" in s for s in summary) == 1
+
+
+def test_hard_wrapped_text_is_not_cut_mid_sentence():
+    sentence = (
+        "لفت نظري إعلانان كلاهما يتعلق بطلب مرئيات العموم من هيئة الاتصالات "
+        "وتقنية المعلومات المنشور في جميع الصحف وملخصهما أن الهيئة تدعو "
+        "الأطراف المعنية لإبداء مرئياتهم حول الترخيص لمقدمي خدمة الهاتف "
+        "الجوال والمعطيات في المملكة."
+    )
+    wrapped, line = [], ""
+    for word in (sentence + " " + sentence.replace("لفت نظري", "ولفت نظري")).split():
+        if len(line) + len(word) > 70:
+            wrapped.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    wrapped.append(line)
+    summary = summarize("\n".join(wrapped), 1000)
+    assert summary[0] == sentence
+
+
+def test_short_first_line_is_a_title_not_a_summary_sentence():
+    text = "المعرض الدولي للكتاب\n" + PLAIN
+    summary = summarize(text, 1000)
+    assert "المعرض الدولي للكتاب" not in summary
+    assert summary[0].startswith("افتتح المعرض")
+
+
+ARABIC = st.sampled_from(
+    list("ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآةى")
+    + ["ـ", "َ", "ّ", "3", "٣", ".", "؟", "!", "،", "\n", "\n\n", '"', "»", "ال", "و"]
+    + [" "] * 8
+)
+
+
+@given(
+    st.lists(ARABIC, max_size=300).map("".join),
+    st.integers(min_value=0, max_value=60),
+)
+@settings(max_examples=300, deadline=None)
+def test_budget_property(text, budget):
+    summary = summarize(text, budget)
+    if not text.strip():
+        assert summary == []
+        return
+    assert summary and all(s.strip() == s and s for s in summary)
+    assert _count(summary) <= budget or len(summary) == 1
+
+
+@given(st.text(), st.integers(min_value=0, max_value=50))
+@settings(max_examples=300, deadline=None)
+def test_any_text_gives_a_summary(text, budget):
+    summary = summarize(text, budget)
+    assert (summary == []) == (not text.strip())
+
+
+# --- command line ----------------------------------------------------------------
+
+
+def test_main_front_matter_file(tmp_path, capsys):
+    path = tmp_path / "article.md"
+    path.write_text(
+        '---\ntitle: "ارتفاع أسعار الورق المستورد"\nsource: "test"\n---\n' + PLAIN + "\n",
+        encoding="utf-8",
+    )
+    lead, second, *_, last = split_sentences(PLAIN)
+    budget = len(words(lead)) + len(words(second))
+    assert main([str(path), "--words", str(budget)]) == 0
+    out = capsys.readouterr().out
+    assert out == f"{lead} {last}\n"
+    assert "---" not in out and "title" not in out
+
+
+def test_main_plain_text_with_bom(tmp_path, capsys):
+    path = tmp_path / "easc.txt"
+    path.write_bytes("\ufeff".encode() + ARTICLE.encode("utf-8"))
+    assert main([str(path), "--words", "30"]) == 0
+    out = capsys.readouterr().out
+    assert not out.startswith("\ufeff")
+    assert out == summary_text(ARTICLE, 30) + "\n"
+    assert out.startswith(LEAD)
+
+
+def test_read_article_front_matter_without_title(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("---\nsource: x\n---\nنص المقال.\n", encoding="utf-8")
+    assert read_article(path) == (None, "نص المقال.\n")
