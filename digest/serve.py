@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -102,12 +102,32 @@ def problem_from(exc: BaseException, templates: Path) -> Problem:
     return Problem("(build)", 1, text)
 
 
+class PreviewBuilder(Builder):
+    """A Builder that keeps its state in memory between rebuilds once `defer` is set, saving it at
+    the end instead: pickling 5,000 prepared articles after each save took 1.4 s, longer than the
+    rest of the rebuild. A stale saved state only costs time (entries are checked against files)."""
+
+    defer = False
+    dirty = False
+
+    def _save_state(self) -> None:
+        if self.defer:
+            self.dirty = True
+        else:
+            super()._save_state()
+
+    def save(self) -> None:
+        if self.dirty:
+            super()._save_state()
+            self.dirty = False
+
+
 class Preview:
     """One preview session: the Builder kept between rebuilds, the watcher, the latest outcome."""
 
     def __init__(self, options: BuildOptions):
         self.options = options
-        self.builder = Builder(options)
+        self.builder = PreviewBuilder(options)
         self.hub = Hub()
         self.stop = threading.Event()
         self.slugs: frozenset[str] = frozenset()  # articles of the last good build, for /_preview/
@@ -387,6 +407,27 @@ def _print_problems(problems: list[Problem]) -> None:
         print(problem, file=sys.stderr, flush=True)
 
 
+def stop_handler(stop: threading.Event, parent: int) -> Callable[[int, FrameType | None], None]:
+    """The SIGINT/SIGTERM handler: the first stops the server cleanly, a second one leaves at once.
+
+    Forked build workers inherit it: there Ctrl-C is left to the server, but SIGTERM must still
+    kill them, since that is how multiprocessing's Pool.terminate() ends its workers.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != parent:
+            if signum != signal.SIGINT:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            return
+        if stop.is_set():
+            os._exit(0)
+        stop.set()
+        raise KeyboardInterrupt
+
+    return handler
+
+
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken."""
     try:
@@ -397,19 +438,10 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
     url = server.url
     options = dataclasses.replace(options, in_place=True, base_url=options.base_url or url)
     stop = threading.Event()
-    parent = os.getpid()
-
-    def interrupted(signum: int, frame: FrameType | None) -> None:
-        if os.getpid() != parent:  # a forked build worker: the server decides
-            return
-        if stop.is_set():  # a second Ctrl-C while shutting down: leave at once
-            os._exit(0)
-        stop.set()
-        raise KeyboardInterrupt
-
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+        handler = stop_handler(stop, os.getpid())
+        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     threads: list[threading.Thread] = []
     preview: Preview | None = None
     try:
@@ -417,6 +449,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
         preview.stop = stop
         server.preview = preview
         preview.rebuild()
+        preview.builder.defer = True
         shown = url.rstrip("/") + (preview.mount or "") + "/"
         where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
         print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
@@ -439,6 +472,11 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
         started = time.monotonic()
         for thread in threads:  # a rebuild under way finishes, so the output stays whole
             thread.join(max(0.0, 60 - (time.monotonic() - started)))
+        if preview is not None and not any(thread.is_alive() for thread in threads):
+            try:
+                preview.builder.save()
+            except OSError as exc:
+                print(f"could not save the build state: {exc}", file=sys.stderr)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("stopped", flush=True)

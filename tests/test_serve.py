@@ -22,6 +22,7 @@ from conftest import ROOT, SAMPLE, Project, make_project
 
 from digest.livereload import overlay_html
 from digest.problems import Problem
+from digest.serve import stop_handler
 
 SLUGS = ("al-culture-1-20180218", "bb-economy-17-20180204", "fr-sport-215-20180630")
 WAIT_S = 20.0
@@ -316,3 +317,29 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert code == 0, stderr
     assert "Traceback" not in stderr
     assert time.monotonic() - started < 5
+
+
+def test_forked_build_workers_ignore_ctrl_c_but_die_on_sigterm():
+    """Pool.terminate() ends build workers with SIGTERM; a worker that ignored it hung the server."""
+    handler = stop_handler(threading.Event(), os.getpid())
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            signal.signal(signal.SIGINT, handler)
+            signal.signal(signal.SIGTERM, handler)
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)
+        finally:
+            os._exit(3)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise AssertionError("the worker survived SIGTERM")
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
