@@ -162,7 +162,7 @@ def encode_sentences(pkg: Any, sentences: Sequence[str]) -> list[list[str]]:
         if lazy is not None:  # argostranslate SentencePieceTokenizer: same output, batched
             return lazy().encode(list(sentences), out_type=str)
         return [tokenizer.encode(s) for s in sentences]
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError, ImportError) as e:  # ImportError: BPE packages need sacremoses
         path = getattr(tokenizer, "model_file", pkg.package_path)
         raise ModelError(f"{path}: cannot load the tokenizer: {' '.join(str(e).split())}") from None
 
