@@ -63,8 +63,15 @@ class BuildResult:
     rendered: int = 0
     reused: int = 0
     unchanged: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, for --timings
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def phase(self, name: str, since: float) -> float:
+        """Record the time spent in a phase since `since`; returns now for the next phase."""
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - since
+        return now
 
     def summary_line(self) -> str:
         line = (f"built {self.articles} articles, {self.pages} pages in {self.seconds:.2f}s; "
@@ -242,6 +249,7 @@ class Builder:
         fingerprint = _fingerprint(_inputs_key(options, settings), scanned[0])
         manifest_path = options.cache / "manifest.pickle"
         previous = _read_manifest(manifest_path, options.output)
+        mark = result.phase("scan", started)
         if previous.get("fingerprint") == fingerprint:
             result.unchanged = True
             result.articles, result.pages = previous["articles"], previous["count"]
@@ -251,13 +259,18 @@ class Builder:
         self._load_state()
         if settings != self.settings_key:  # settings shape every prepared article
             self.files, self.entries, self.settings_key = {}, {}, settings
+        mark = result.phase("state", mark)
         loaded = load(options, self.files, config, scanned)
         result.warnings = loaded.warnings
         messages = load_messages(options.templates / "messages.yaml")
+        mark = result.phase("read", mark)
         entries = sort_entries(self._prepare(loaded.articles, config))
+        mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
+        mark = result.phase("translate", mark)
         pages = plan_pages(entries, config)
         renderer = Renderer(options.templates, config, messages)
+        mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
             old_pages = previous.get("pages", {})
@@ -267,6 +280,7 @@ class Builder:
             if in_place:
                 for gone in set(old_pages) - {p.output_path for p in pages}:
                     writer.remove(gone)
+            mark = result.phase("render", mark)
             writer.write("index.html", renderer.render_template("index.html", "ar", page=None).encode())
             writer.write("404.html", renderer.render_template("404.html", "ar", page=None).encode())
             for lang in LANGS:
@@ -275,13 +289,16 @@ class Builder:
             writer.write("robots.txt", robots_txt(config))
             if options.theme.is_dir():
                 writer.copy_tree(options.theme, "theme")
+            mark = result.phase("feeds", mark)
             if not in_place:
                 swap_in(writer.root, options.output, background_cleanup=len(pages) > 2000)
+            mark = result.phase("swap", mark)
         result.articles = len(entries)
         result.pages = len(pages) + 2
         result.rendered, result.reused = rendered, reused
         _write_manifest(manifest_path, options.output, pages, fingerprint, result)
         self._save_state()
+        result.phase("save", mark)
         result.seconds = time.perf_counter() - started
         return result
 

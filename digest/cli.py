@@ -39,6 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true",
                        help="fail when no translation model is installed (for publishing pipelines)")
     build.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    build.add_argument("--timings", action="store_true", help="print the time of each build phase")
 
     check = commands.add_parser("check", help="validate content without writing anything",
                                 description="Check every article as a build would; writes nothing.")
@@ -115,6 +116,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     _report(result.warnings)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    if args.timings:
+        print("timings: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.phases.items()), file=sys.stderr)
     print(result.summary_line())
     return EXIT_OK
 
