@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -43,19 +44,29 @@ def localize_digits(text: str, lang: str, config: Config) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
+def _babel(kind: str, value: date | time, width: str, locale: str, arab_digits: bool) -> str:
+    """Babel formatting is slow and news dates repeat (same days, same minutes): cache it."""
+    text = format_date(value, width, locale=locale) if kind == "date" else format_time(value, width, locale=locale)
+    return text.translate(_ARAB_DIGITS) if arab_digits else text
+
+
+def _format(kind: str, when: datetime, width: str, lang: str, config: Config) -> str:
+    local = when.astimezone(config.tz)
+    value = local.date() if kind == "date" else local.time().replace(second=0, microsecond=0, tzinfo=None)
+    return _babel(kind, value, width, babel_locale(lang, config), lang == "ar" and config.digits == "arab")
+
+
 def long_date(when: datetime, lang: str, config: Config) -> str:
-    text = format_date(when.astimezone(config.tz), "long", locale=babel_locale(lang, config))
-    return localize_digits(text, lang, config)
+    return _format("date", when, "long", lang, config)
 
 
 def full_date(when: datetime, lang: str, config: Config) -> str:
-    text = format_date(when.astimezone(config.tz), "full", locale=babel_locale(lang, config))
-    return localize_digits(text, lang, config)
+    return _format("date", when, "full", lang, config)
 
 
 def short_time(when: datetime, lang: str, config: Config) -> str:
-    text = format_time(when.astimezone(config.tz), "short", locale=babel_locale(lang, config))
-    return localize_digits(text, lang, config)
+    return _format("time", when, "short", lang, config)
 
 
 def number(value: int, lang: str, config: Config) -> str:

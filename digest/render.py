@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,8 +93,8 @@ class Renderer:
             "lang": lang,
             "dir": "rtl" if lang == "ar" else "ltr",
             "t": t,
-            "long_date": lru_cache(maxsize=4096)(lambda d: i18n.long_date(_aware(d, config), lang, config)),
-            "full_date": lru_cache(maxsize=4096)(lambda d: i18n.full_date(_aware(d, config), lang, config)),
+            "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
+            "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
         }
