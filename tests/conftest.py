@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,18 +16,27 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "content"
 
 
-@pytest.fixture(autouse=True)
-def _no_installed_models(tmp_path_factory, monkeypatch):
-    """Tests never see translation models installed on the machine, only those they install."""
-    packages = tmp_path_factory.mktemp("argos-packages")
-    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
-    try:
-        import argostranslate.settings as argos_settings
+@contextmanager
+def no_translation_models(packages: Path):
+    """Within it, builds see only the Argos packages in `packages`, whatever the machine has."""
+    packages.mkdir(parents=True, exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+        try:
+            import argostranslate.settings as argos_settings
 
-        monkeypatch.setattr(argos_settings, "package_data_dir", packages, raising=False)
-        monkeypatch.setattr(argos_settings, "package_dirs", [packages], raising=False)
-    except ImportError:
-        pass
+            patch.setattr(argos_settings, "package_data_dir", packages, raising=False)
+            patch.setattr(argos_settings, "package_dirs", [packages], raising=False)
+        except ImportError:
+            pass
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_models(tmp_path_factory):
+    """Tests never see translation models installed on the machine, only those they install."""
+    with no_translation_models(tmp_path_factory.mktemp("argos-packages")):
+        yield
 
 
 @dataclass

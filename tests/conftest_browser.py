@@ -13,10 +13,9 @@ The real templates/, theme/ and site.yaml are used (BuildOptions.config points a
 from __future__ import annotations
 
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from conftest import no_translation_models
 
 ROOT = Path(__file__).resolve().parent.parent
 THEME = ROOT / "theme"
@@ -61,23 +60,6 @@ author: "John Smith"
 """
 
 
-@contextmanager
-def _no_translation_models(tmp: Path):
-    """Like tests/conftest.py: the build sees no installed Argos package, whatever the machine has."""
-    packages = tmp / "argos-packages"
-    packages.mkdir(exist_ok=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ARGOS_PACKAGES_DIR", str(packages))
-        try:
-            import argostranslate.settings as argos_settings
-
-            mp.setattr(argos_settings, "package_data_dir", packages, raising=False)
-            mp.setattr(argos_settings, "package_dirs", [packages], raising=False)
-        except ImportError:
-            pass
-        yield
-
-
 def build_sample(tmp: Path, base_url: str) -> Path:
     """Build the sample site (with the two additions above) into tmp/site; returns that folder."""
     from digest.build import BuildOptions, build
@@ -91,7 +73,7 @@ def build_sample(tmp: Path, base_url: str) -> Path:
     code = CODE_BLOCK
     (content / f"{MIXED}.md").write_text(MIXED_ARTICLE.replace("{code}", code), encoding="utf-8")
     output = tmp / "site"
-    with _no_translation_models(tmp):
+    with no_translation_models(tmp / "argos-packages"):
         build(BuildOptions(content=content, output=output, cache=tmp / "cache",
                            config=ROOT / "site.yaml", base_url=base_url, jobs=1, progress=False))
     return output
