@@ -28,7 +28,6 @@ class English:
 class Entry:
     article: Article
     html: str
-    text: str
     summary: str
     day: date
     category_slug: str
@@ -70,6 +69,6 @@ def prepare(article: Article, config: Config) -> Entry:
         lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
         for lang in ("ar", "en")
     }
-    return Entry(article=article, html=html, text=text, summary=summary, day=local.date(),
+    return Entry(article=article, html=html, summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
                  dates=dates, english=english)
