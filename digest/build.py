@@ -18,12 +18,14 @@ from digest.i18n import load_messages
 from digest.output import OutputLock, SiteWriter, recover, staging_dir, swap_in
 from digest.pages import Page, plan_pages, sort_entries
 from digest.problems import ContentError, Problem
+from digest.progress import Progress
 from digest.render import Renderer
 
 MANIFEST_VERSION = 2
 STATE_VERSION = 1
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
+PROGRESS_MIN_ITEMS = 3000
 
 
 @dataclass
@@ -312,7 +314,8 @@ class Builder:
                 out.append(known[1])
             else:
                 fresh.append(article)
-        for article, entry in zip(fresh, _prepare_all(fresh, config, self.options.jobs), strict=True):
+        prepared = _prepare_all(fresh, config, self.options.jobs, self.options.progress)
+        for article, entry in zip(fresh, prepared, strict=True):
             self.entries[article.path] = (article, entry)
             out.append(entry)
         live = {a.path for a in articles}
@@ -335,20 +338,35 @@ def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:
     return [prepare(a, config) for a in articles[bounds[0] : bounds[1]]]
 
 
-def _prepare_all(articles: list[Article], config: Config, jobs: int) -> list[Entry]:
+def _prepare_all(articles: list[Article], config: Config, jobs: int, progress: bool | None) -> list[Entry]:
     """prepare() for many articles, over all cores when there are enough to pay for it."""
     global _PREPARE_JOB
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(articles) < PARALLEL_MIN_ARTICLES:
-        return [prepare(a, config) for a in articles]
     _PREPARE_JOB = (articles, config)
-    step = max(25, len(articles) // (jobs * 8))
-    chunks = [(i, min(i + step, len(articles))) for i in range(0, len(articles), step)]
+    chunks = _chunks(len(articles), jobs)
+    meter = Progress(len(articles), "preparing", "article", progress, PROGRESS_MIN_ITEMS)
+    out: list[Entry] = []
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [entry for part in pool.map(_prepare_range, chunks) for entry in part]
+        if jobs == 1 or len(articles) < PARALLEL_MIN_ARTICLES:
+            parts = map(_prepare_range, chunks)
+            for part in parts:
+                out.extend(part)
+                meter.update(len(part))
+        else:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.imap(_prepare_range, chunks):
+                    out.extend(part)
+                    meter.update(len(part))
     finally:
         _PREPARE_JOB = None
+        meter.close()
+    return out
+
+
+def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Ranges small enough to balance the workers and to show progress, big enough to be cheap."""
+    step = max(25, count // (jobs * 8)) if count else 1
+    return [(i, min(i + step, count)) for i in range(0, count, step)]
 
 
 def _settings_key(options: BuildOptions) -> str:
@@ -446,17 +464,19 @@ def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
         else:
             todo.append(page)
     jobs = options.jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) < PARALLEL_MIN_PAGES:
-        _JOB = (todo, renderer, writer)
-        _render_range((0, len(todo)))
-    else:
-        for page in todo:  # make the directories once, here, rather than racing in the workers
-            writer._parent(page.output_path)
-        _JOB = (todo, renderer, writer)
-        step = max(50, len(todo) // (jobs * 8))
-        chunks = [(i, min(i + step, len(todo))) for i in range(0, len(todo), step)]
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for _ in pool.imap_unordered(_render_range, chunks):
-                pass
+    for page in todo:  # make the directories once, here, rather than racing in the workers
+        writer.parent_of(page.output_path)
+    _JOB = (todo, renderer, writer)
+    meter = Progress(len(todo), "rendering", "page", options.progress, PROGRESS_MIN_ITEMS)
+    try:
+        if jobs == 1 or len(todo) < PARALLEL_MIN_PAGES:
+            for bounds in _chunks(len(todo), 1):
+                meter.update(_render_range(bounds))
+        else:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for done in pool.imap_unordered(_render_range, _chunks(len(todo), jobs)):
+                    meter.update(done)
+    finally:
+        meter.close()
     _JOB = None
     return len(todo), reused

@@ -119,7 +119,8 @@ class SiteWriter:
         self._dirs: set[str] = set()
         root.mkdir(parents=True, exist_ok=in_place)
 
-    def _parent(self, relpath: str) -> str:
+    def parent_of(self, relpath: str) -> str:
+        """The file's path on disk, its folder created on first use."""
         parent = os.path.dirname(relpath)
         if parent and parent not in self._dirs:
             os.makedirs(os.path.join(self.root, parent), exist_ok=True)
@@ -127,7 +128,7 @@ class SiteWriter:
         return os.path.join(self.root, relpath)
 
     def write(self, relpath: str, data: bytes) -> None:
-        target = self._parent(relpath)
+        target = self.parent_of(relpath)
         if self.in_place:  # a reader of the live folder sees the old file or the new, never half
             tmp = f"{target}.{os.getpid()}.tmp"
             with open(tmp, "wb") as handle:
@@ -152,7 +153,7 @@ class SiteWriter:
     def link_from(self, previous: Path, relpath: str) -> bool:
         """Reuse an unchanged file of the previous site by hard link; False if it is gone."""
         try:
-            os.link(os.path.join(previous, relpath), self._parent(relpath))
+            os.link(os.path.join(previous, relpath), self.parent_of(relpath))
             return True
         except OSError:
             return False
@@ -171,6 +172,6 @@ class SiteWriter:
                     with open(src, "rb") as handle:
                         self.write(rel, handle.read())
                 else:
-                    shutil.copyfile(src, self._parent(rel))
+                    shutil.copyfile(src, self.parent_of(rel))
                 count += 1
         return count

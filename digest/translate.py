@@ -23,14 +23,13 @@ spaCy and torch, and its sentence splitter downloads a model.
 from __future__ import annotations
 
 import os
-import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from digest.models import Model, ModelError
+from digest.progress import Progress
 from digest.text import split_sentences
 
 if TYPE_CHECKING:
@@ -51,7 +50,6 @@ __all__ = [
 # Below this many sentences a job is quick: no progress output unless asked.
 PROGRESS_MIN_SENTENCES = 200
 # Plain progress lines (stderr not a terminal): at most one per this many seconds.
-PLAIN_PROGRESS_EVERY_S = 10.0
 
 
 @dataclass
@@ -206,44 +204,6 @@ def decoding_options(settings: TranslationSettings, sentences: int = 0, workers:
 # --- progress -----------------------------------------------------------------
 
 
-class _Progress:
-    """tqdm bar on a terminal, a plain line every few seconds otherwise, or nothing."""
-
-    def __init__(self, total: int, progress: bool | None) -> None:
-        self.total = total
-        self.done = 0
-        self.start = time.monotonic()
-        self.last_line = self.start
-        tty = sys.stderr.isatty()
-        show = progress is True or (progress is None and total >= PROGRESS_MIN_SENTENCES)
-        self.bar = None
-        self.plain = show and not tty
-        if show and tty:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit="sentence", desc="translating", file=sys.stderr, dynamic_ncols=True)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.plain:
-            now = time.monotonic()
-            if now - self.last_line >= PLAIN_PROGRESS_EVERY_S or self.done == self.total:
-                self.last_line = now
-                rate = self.done / max(now - self.start, 1e-9)
-                left = (self.total - self.done) / rate if rate > 0 else 0.0
-                print(
-                    f"translating: {self.done}/{self.total} sentences, {rate:.1f}/s, about {left:.0f} s left",
-                    file=sys.stderr,
-                    flush=True,
-                )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 # --- translating ----------------------------------------------------------------
 
 
@@ -268,7 +228,7 @@ def translate_sentences(
     order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
     source = [tokens[i] for i in order]
     prefix = [[pkg.target_prefix]] * len(source) if pkg.target_prefix else None
-    meter = _Progress(len(source), progress)
+    meter = Progress(len(source), "translating", "sentence", progress, PROGRESS_MIN_SENTENCES)
     english = [""] * len(sentences)
     try:
         options = decoding_options(settings, len(source), translator.num_translators)
