@@ -16,11 +16,12 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import watchfiles
@@ -407,25 +408,48 @@ def _print_problems(problems: list[Problem]) -> None:
         print(problem, file=sys.stderr, flush=True)
 
 
-def stop_handler(stop: threading.Event, parent: int) -> Callable[[int, FrameType | None], None]:
-    """The SIGINT/SIGTERM handler: the first stops the server cleanly, a second one leaves at once.
+_SERVING = False  # true while serve() owns SIGINT
 
-    Forked build workers inherit it: there Ctrl-C is left to the server, but SIGTERM must still
-    kill them, since that is how multiprocessing's Pool.terminate() ends its workers.
+
+def _ignore_ctrl_c_in_child() -> None:
+    """Build workers forked during a preview leave Ctrl-C to the server (no KeyboardInterrupt
+    tracebacks from them); the handler below covers a Ctrl-C that comes before this hook runs."""
+    if _SERVING:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+os.register_at_fork(after_in_child=_ignore_ctrl_c_in_child)
+
+
+def install_stop_handler(stop: threading.Event) -> Any:
+    """Ctrl-C sets `stop` and interrupts the main thread once; a second one leaves at once.
+    Returns the previous handler, for restore_handler().
+
+    SIGTERM keeps its default action on purpose: multiprocessing's Pool.terminate() ends build
+    workers with it, and a worker forked with a Python-level handler can lose that signal (it
+    may arrive before the child's signal state is reset) and then wait forever on the pool's
+    queue lock, hanging the build.
     """
+    global _SERVING
+    parent = os.getpid()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if os.getpid() != parent:
-            if signum != signal.SIGINT:
-                signal.signal(signum, signal.SIG_DFL)
-                os.kill(os.getpid(), signum)
             return
         if stop.is_set():
             os._exit(0)
         stop.set()
         raise KeyboardInterrupt
 
-    return handler
+    previous = signal.signal(signal.SIGINT, handler)
+    _SERVING = True
+    return previous
+
+
+def restore_handler(previous: Any) -> None:
+    global _SERVING
+    signal.signal(signal.SIGINT, previous)
+    _SERVING = False
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -438,10 +462,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
     url = server.url
     options = dataclasses.replace(options, in_place=True, base_url=options.base_url or url)
     stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        handler = stop_handler(stop, os.getpid())
-        previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = install_stop_handler(stop) if on_main else None
     threads: list[threading.Thread] = []
     preview: Preview | None = None
     try:
@@ -477,8 +499,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
                 preview.builder.save()
             except OSError as exc:
                 print(f"could not save the build state: {exc}", file=sys.stderr)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if on_main:
+            restore_handler(previous)
     print("stopped", flush=True)
     return 0
 

@@ -22,7 +22,6 @@ from conftest import ROOT, SAMPLE, Project, make_project
 
 from digest.livereload import overlay_html
 from digest.problems import Problem
-from digest.serve import stop_handler
 
 SLUGS = ("al-culture-1-20180218", "bb-economy-17-20180204", "fr-sport-215-20180630")
 WAIT_S = 20.0
@@ -319,27 +318,43 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert time.monotonic() - started < 5
 
 
-def test_forked_build_workers_ignore_ctrl_c_but_die_on_sigterm():
-    """Pool.terminate() ends build workers with SIGTERM; a worker that ignored it hung the server."""
-    handler = stop_handler(threading.Event(), os.getpid())
-    pid = os.fork()
-    if pid == 0:  # the worker
-        try:
-            signal.signal(signal.SIGINT, handler)
-            signal.signal(signal.SIGTERM, handler)
-            os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(10)
-        finally:
+def test_build_workers_forked_while_serving_ignore_ctrl_c_and_end_on_pool_terminate():
+    """Pool.terminate() ends workers with SIGTERM; workers forked with the server's handler for it
+    could lose it and wait forever, hanging a big build. Run in a child, away from pytest."""
+    script = """if True:
+        import multiprocessing, os, signal, threading
+        from digest.serve import install_stop_handler
+        install_stop_handler(threading.Event())
+        handler = signal.getsignal(signal.SIGINT)
+        pid = os.fork()
+        if pid == 0:  # a worker that got Ctrl-C before the fork hook ran: nothing happens
+            handler(signal.SIGINT, None)
             os._exit(3)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.02)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise AssertionError("the worker survived SIGTERM")
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+        print("early:", os.waitpid(pid, 0)[1] == 3 << 8)
+        def double(x):
+            return 2 * x
+        def worker_signals(_):
+            return signal.getsignal(signal.SIGINT) == signal.SIG_IGN, signal.getsignal(signal.SIGTERM)
+        def run():
+            for _ in range(10):
+                with multiprocessing.get_context("fork").Pool(2) as pool:
+                    assert pool.map(double, range(40), chunksize=4) == [2 * x for x in range(40)]
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                print(pool.map(worker_signals, [0]))
+        thread = threading.Thread(target=run)  # rebuilds run in the watcher thread
+        thread.start()
+        thread.join()
+        print("ok")
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env, start_new_session=True) as child:
+        try:
+            out, err = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)  # the workers too, which hold the pipes open
+            raise AssertionError("a pool of build workers hung on terminate()") from None
+    assert child.returncode == 0 and "ok" in out, err
+    assert "early: True" in out
+    assert "[(True, <Handlers.SIG_DFL: 0>)]" in out
+    assert "Traceback" not in err
