@@ -40,6 +40,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="fail when no translation model is installed (for publishing pipelines)")
     build.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     build.add_argument("--timings", action="store_true", help="print the time of each build phase")
+    build.add_argument("--in-place", action="store_true",
+                       help="rewrite only the changed files in the output folder instead of swapping in a new "
+                            "one: much faster for small changes, but a killed build can leave old and new pages mixed")
 
     check = commands.add_parser("check", help="validate content without writing anything",
                                 description="Check every article as a build would; writes nothing.")
@@ -101,7 +104,8 @@ def _options(args: argparse.Namespace):
 
     return BuildOptions(content=args.content, output=args.output, config=args.config, cache=args.cache,
                         drafts=args.drafts, base_url=args.base_url,
-                        strict=getattr(args, "strict", False), jobs=getattr(args, "jobs", 0))
+                        strict=getattr(args, "strict", False), jobs=getattr(args, "jobs", 0),
+                        in_place=getattr(args, "in_place", False))
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ class Entry:
     category_slug: str
     dates: dict[str, str]
     english: English = field(default_factory=English)
+    _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def slug(self) -> str:
@@ -45,12 +46,20 @@ class Entry:
         return url if url.startswith(("http://", "https://")) and safe_url(url) else ""
 
     def fingerprint(self) -> str:
-        """Changes whenever anything a page shows about this entry changes."""
+        """Changes whenever anything a page shows about this entry changes.
+
+        Kept with the English it was computed for: translation replaces `english` (never edits
+        it), so an unchanged entry from an earlier build is not hashed again.
+        """
         a, e = self.article, self.english
+        if self._print is not None and self._print[0] is e:
+            return self._print[1]
         parts = (a.slug, a.title, a.date.isoformat(), a.source, a.source_url, a.category,
                  "\x1f".join(a.tags), a.image, a.author, repr(sorted(a.extra.items(), key=str)),
                  self.html, self.summary, e.title, e.summary, e.by, e.model, repr(self.dates))
-        return hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+        value = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16).hexdigest()
+        self._print = (e, value)
+        return value
 
 
 def category_slug(key: str) -> str:

@@ -6,6 +6,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
+from xml.sax.saxutils import escape, quoteattr
 
 from digest.config import Config
 from digest.entries import Entry
@@ -69,21 +70,24 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
 
 
 def sitemap(pages: list[Page], config: Config) -> bytes:
-    """Every page with `xhtml:link` alternates for both languages of its pair."""
-    ET.register_namespace("", SITEMAP)
-    ET.register_namespace("xhtml", XHTML)
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    """Every page with `xhtml:link` alternates for both languages of its pair.
+
+    Written as text rather than through ElementTree: it lists every page of the site, and
+    only URLs (escaped here) and ISO dates go into it.
+    """
+    out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
     for page in pages:
-        url = _sub(urlset, f"{{{SITEMAP}}}url")
-        _sub(url, f"{{{SITEMAP}}}loc", config.url(page.url))
-        entry = page.context.get("entry")
-        if entry is not None:
-            _sub(url, f"{{{SITEMAP}}}lastmod", entry.article.date.isoformat())
         pair = {page.lang: page.url, ("en" if page.lang == "ar" else "ar"): page.context["alternate"]}
-        for lang in ("ar", "en"):
-            _sub(url, f"{{{XHTML}}}link", rel="alternate", hreflang=lang, href=config.url(pair[lang]))
-        _sub(url, f"{{{XHTML}}}link", rel="alternate", hreflang="x-default", href=config.url(pair["ar"]))
-    return _serialise(urlset)
+        entry = page.context.get("entry")
+        lastmod = f"<lastmod>{entry.article.date.isoformat()}</lastmod>" if entry is not None else ""
+        ar, en = quoteattr(config.url(pair["ar"])), quoteattr(config.url(pair["en"]))
+        out.append(
+            f"  <url><loc>{escape(config.url(page.url))}</loc>{lastmod}"
+            f'<xhtml:link rel="alternate" hreflang="ar" href={ar}/>'
+            f'<xhtml:link rel="alternate" hreflang="en" href={en}/>'
+            f'<xhtml:link rel="alternate" hreflang="x-default" href={ar}/></url>\n')
+    out.append("</urlset>\n")
+    return "".join(out).encode()
 
 
 def robots_txt(config: Config) -> bytes:

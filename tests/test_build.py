@@ -260,3 +260,24 @@ def test_second_build_changes_nothing_and_an_edit_renders_only_its_pages(project
     assert 2 <= rendered <= 12, third
     assert os.stat(unchanged).st_ino == inode  # reused by hard link, not written again
     assert "مجددا" in (project.output / "en" / SEED / "index.html").read_text()
+
+
+def test_in_place_build_rewrites_only_the_changed_files(project):
+    project.build()
+    unchanged = project.output / "ar" / "bb-economy-17-20180204" / "index.html"
+    changed = project.output / "ar" / SEED / "index.html"
+    site_inode, unchanged_inode = os.stat(project.output).st_ino, os.stat(unchanged).st_ino
+    path = project.content / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    project.build("--in-place")
+    assert os.stat(project.output).st_ino == site_inode  # the same folder, not a swapped-in one
+    assert os.stat(unchanged).st_ino == unchanged_inode
+    assert "مجددا" in changed.read_text(encoding="utf-8")
+    path.unlink()
+    project.build("--in-place")
+    assert not (project.output / "ar" / SEED).exists()
+    fresh = make_project(project.root.parent / "fresh")
+    (fresh.content / f"{SEED}.md").unlink()
+    fresh.build()
+    assert tree_bytes(project.output) == tree_bytes(fresh.output)
