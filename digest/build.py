@@ -125,17 +125,19 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     files, found_in_folder = scanned or scan(options)
     problems = list(found_in_folder)
     cache = {} if cache is None else cache
+    stale = [(path, shown) for path, shown, current in files
+             if current is None or shown not in cache or cache[shown][0] != current]
+    fresh = dict(zip((shown for _, shown in stale), _read_all(stale, config, options.jobs), strict=True))
     articles: list[Article] = []
     seen = set()
-    for path, shown, current in files:
+    for _path, shown, current in files:
         seen.add(shown)
-        cached = cache.get(shown)
-        if cached is not None and current is not None and cached[0] == current:
-            article, found = cached[1], cached[2]
-        else:
-            article, found = read_article(path, shown, config)
+        if shown in fresh:
+            article, found = fresh[shown]
             if current is not None:
                 cache[shown] = (current, article, found)
+        else:
+            article, found = cache[shown][1], cache[shown][2]
         problems.extend(found)
         if article is not None and (options.drafts or not article.draft):
             articles.append(article)
@@ -330,6 +332,28 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 _PREPARE_JOB: tuple[list[Article], Config] | None = None
+_READ_JOB: tuple[list[tuple[Path, str]], Config] | None = None
+
+
+def _read_range(bounds: tuple[int, int]) -> list[tuple[Article | None, list[Problem]]]:
+    assert _READ_JOB is not None
+    files, config = _READ_JOB
+    return [read_article(path, shown, config) for path, shown in files[bounds[0] : bounds[1]]]
+
+
+def _read_all(files: list[tuple[Path, str]], config: Config,
+              jobs: int) -> list[tuple[Article | None, list[Problem]]]:
+    """read_article() for many files, over all cores when there are enough of them (a cold build)."""
+    global _READ_JOB
+    jobs = jobs or os.cpu_count() or 1
+    if jobs == 1 or len(files) < PARALLEL_MIN_ARTICLES:
+        return [read_article(path, shown, config) for path, shown in files]
+    _READ_JOB = (files, config)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [one for part in pool.imap(_read_range, _chunks(len(files), jobs)) for one in part]
+    finally:
+        _READ_JOB = None
 
 
 def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:

@@ -105,7 +105,9 @@ def remove_tree(path: Path, background: bool = False) -> None:
     if background:
         doomed = path.with_name(f"{path.name}.{os.getpid()}.{id(path)}")
         os.rename(path, doomed)
-        subprocess.Popen(["rm", "-rf", "--", str(doomed)], start_new_session=True)
+        # Detached and with no inherited pipes, so nobody reading the build's output waits for it.
+        subprocess.Popen(["rm", "-rf", "--", str(doomed)], start_new_session=True, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     else:
         shutil.rmtree(path)
 
