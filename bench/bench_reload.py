@@ -194,12 +194,14 @@ def measure(site: Path, saves: int) -> None:
           f"of which the build: median {statistics.median(builds):.0f} ms, p90 {percentile(builds, 0.9):.0f} ms")
 
 
-def profile(site: Path) -> None:
-    """Time each phase of one incremental in-place rebuild after a one-word edit, in-process."""
+def profile(site: Path, edits: int = 5) -> None:
+    """Where one incremental rebuild's time goes, on the preview's own path (PreviewBuilder, in
+    place): the build's phases (BuildResult.phases) and, inside them, the functions it calls."""
     sys.path.insert(0, str(ROOT))
     os.environ["ARGOS_PACKAGES_DIR"] = str(site / "no-models")
     os.chdir(site)
     from digest import build as B
+    from digest.serve import PreviewBuilder
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -213,41 +215,44 @@ def profile(site: Path) -> None:
                 spent[name] += time.perf_counter() - started
         return wrapper
 
-    for name in ("load_config", "_inputs_key", "load", "_fingerprint", "_read_manifest", "load_messages",
-                 "sort_entries", "translate_entries", "plan_pages", "_write_pages", "rss_feed", "sitemap",
-                 "robots_txt", "_write_manifest", "templates_key"):
-        if hasattr(B, name):  # the build's internals move on; time what is there
+    for owner, name in ((B.Builder, "_prepare"), (B.Renderer, "render"), (B.Renderer, "render_template")):
+        if hasattr(owner, name):  # the build's internals move on; time what is there
+            setattr(owner, name, timed(f"{owner.__name__}.{name}", getattr(owner, name)))
+    for name in ("scan", "load", "_inputs_key", "_fingerprint", "_read_manifest", "plan_pages", "_write_pages",
+                 "rss_feed", "sitemap", "_write_manifest", "templates_key"):
+        if hasattr(B, name):
             setattr(B, name, timed(name, getattr(B, name)))
-    for owner, name, label in ((B.Builder, "_prepare", "_prepare"), (B.Builder, "_save_state", "_save_state"),
-                               (B.Renderer, "render_template", "render index/404"),
-                               (B.SiteWriter, "copy_tree", "copy theme"), (B.Renderer, "__init__", "Renderer()")):
-        if hasattr(owner, name):
-            setattr(owner, name, timed(label, getattr(owner, name)))
 
     options = B.BuildOptions(content=Path("content"), output=Path("out"), cache=Path("cache"),
-                             config=Path("site.yaml"), base_url="http://127.0.0.1:8000/", in_place=True)
-    started = time.perf_counter()
-    builder = B.Builder(options)
-    print(f"Builder() (state from cache/articles.pickle): {time.perf_counter() - started:.3f} s")
+                             config=Path("site.yaml"), base_url="http://127.0.0.1:8000/", in_place=True,
+                             progress=False)
+    builder = PreviewBuilder(options)
     builder.build()
+    builder.defer = True
     path = sorted(Path("content").glob("*.md"))[123]
     original = path.read_text(encoding="utf-8")
+    totals: list[float] = []
+    phases: dict[str, list[float]] = defaultdict(list)
+    calls: dict[str, list[float]] = defaultdict(list)
     try:
-        runs = []
-        for n in range(3):
+        for n in range(edits):
             path.write_text(change_a_word(path, n), encoding="utf-8")
             spent.clear()
             started = time.perf_counter()
             result = builder.build()
-            runs.append((time.perf_counter() - started, dict(spent), result))
+            totals.append(time.perf_counter() - started)
+            for name, seconds in getattr(result, "phases", {}).items():
+                phases[name].append(seconds)
+            for name, seconds in spent.items():
+                calls[name].append(seconds)
     finally:
         path.write_text(original, encoding="utf-8")
-    total, phases, result = min(runs, key=lambda r: r[0])
-    print(f"one-word edit, best of 3 rebuilds: {total * 1000:.0f} ms ({result.rendered} pages rendered, "
-          f"{result.reused} unchanged)")
-    for name, seconds in sorted(phases.items(), key=lambda kv: -kv[1]):
-        print(f"  {name:20} {seconds * 1000:7.1f} ms")
-    print("  (templates_key is also inside _inputs_key and _write_pages; nested times overlap)")
+    print(f"one-word edit, median of {edits} in-place rebuilds: {statistics.median(totals) * 1000:.0f} ms "
+          f"({result.rendered} pages rendered, {result.reused} unchanged)")
+    for title, table in (("build phases", phases), ("functions called (nested ones overlap)", calls)):
+        print(f"  {title}:")
+        for name, values in sorted(table.items(), key=lambda kv: -statistics.median(kv[1])):
+            print(f"    {name:24} {statistics.median(values) * 1000:7.1f} ms")
 
 
 def main() -> None:
@@ -255,12 +260,14 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--ant", type=Path, help="an unpacked ANT corpus (default: bench/work/ant2)")
-    parser.add_argument("--profile", action="store_true", help="also time the phases of one rebuild")
+    parser.add_argument("--profile", action="store_true", help="also time the phases of a rebuild")
+    parser.add_argument("--profile-only", action="store_true", help="only that")
     args = parser.parse_args()
     site = make_site(ant_corpus(args.ant), args.articles)
     print(f"site: {site} ({sum(1 for _ in (site / 'content').glob('*.md'))} articles)", flush=True)
-    measure(site, args.saves)
-    if args.profile:
+    if not args.profile_only:
+        measure(site, args.saves)
+    if args.profile or args.profile_only:
         profile(site)
 
 
