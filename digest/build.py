@@ -212,13 +212,31 @@ class Builder:
     preview server keeps one alive, so a rebuild only reads and prepares the files that changed.
     """
 
-    def __init__(self, options: BuildOptions):
+    def __init__(self, options: BuildOptions, save_each_build: bool = True):
         self.options = options
         self.state_path = options.cache / "articles.pickle"
         self.files: dict[str, tuple] = {}
         self.entries: dict[str, tuple[Article, Entry]] = {}
         self.settings_key = ""
+        self.save_each_build = save_each_build  # the preview saves once, when it stops
         self._state_loaded = False
+        self._unsaved = False
+        self._renderer: tuple[str, Renderer] | None = None
+
+    def save(self) -> None:
+        """Write the prepared articles to the cache folder, if a build changed them."""
+        if self._unsaved:
+            self._save_state()
+            self._unsaved = False
+
+    def renderer(self, config: Config, settings: str) -> Renderer:
+        """One Renderer while settings and messages stay the same: Jinja keeps its compiled
+        templates and recompiles only those whose file changed."""
+        messages_path = self.options.templates / "messages.yaml"
+        key = settings + (hashlib.blake2b(messages_path.read_bytes()).hexdigest() if messages_path.exists() else "")
+        if self._renderer is None or self._renderer[0] != key:
+            self._renderer = (key, Renderer(self.options.templates, config, load_messages(messages_path)))
+        return self._renderer[1]
 
     def _load_state(self) -> None:
         """Read the saved articles only when a build has work to do: a no-op build never needs them."""
@@ -266,21 +284,21 @@ class Builder:
         mark = result.phase("state", mark)
         loaded = load(options, self.files, config, scanned)
         result.warnings = loaded.warnings
-        messages = load_messages(options.templates / "messages.yaml")
+        renderer = self.renderer(config, _page_settings_key(options, settings))
         mark = result.phase("read", mark)
         entries = sort_entries(self._prepare(loaded.articles, config))
         mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
         pages = plan_pages(entries, config)
-        renderer = Renderer(options.templates, config, messages)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
             old_pages = previous.get("pages", {})
             in_place = options.in_place and bool(old_pages)
             writer = SiteWriter(options.output if in_place else staging_dir(options.output), in_place)
-            rendered, reused = _write_pages(pages, renderer, writer, old_pages, options)
+            rendered, reused = _write_pages(pages, renderer, writer, old_pages, options,
+                                            _page_settings_key(options, settings))
             if in_place:
                 for gone in set(old_pages) - {p.output_path for p in pages}:
                     writer.remove(gone)
@@ -301,7 +319,9 @@ class Builder:
         result.pages = len(pages) + 2
         result.rendered, result.reused = rendered, reused
         _write_manifest(manifest_path, options.output, pages, fingerprint, result)
-        self._save_state()
+        self._unsaved = True
+        if self.save_each_build:
+            self.save()
         result.phase("save", mark)
         result.seconds = time.perf_counter() - started
         return result
@@ -394,12 +414,16 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
 
 
 def _settings_key(options: BuildOptions) -> str:
-    """Everything besides an article itself that prepare() depends on."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((STATE_VERSION, options.base_url, options.drafts)).encode())
+    """Everything besides an article itself that prepare() depends on: the settings file."""
+    digest = hashlib.blake2b(repr(STATE_VERSION).encode(), digest_size=16)
     if options.config.exists():
         digest.update(options.config.read_bytes())
     return digest.hexdigest()
+
+
+def _page_settings_key(options: BuildOptions, settings: str) -> str:
+    """What every page depends on besides its own content: settings, and base_url from the command line."""
+    return hashlib.blake2b(repr((settings, options.base_url)).encode(), digest_size=16).hexdigest()
 
 
 def _inputs_key(options: BuildOptions, settings: str) -> str:
@@ -409,7 +433,7 @@ def _inputs_key(options: BuildOptions, settings: str) -> str:
     model = find_model("ar", "en")
     theme = sorted((str(p), stamp(p)) for p in options.theme.rglob("*") if p.is_file()) \
         if options.theme.is_dir() else []
-    parts = (settings, templates_key(options.templates), theme,
+    parts = (_page_settings_key(options, settings), options.drafts, templates_key(options.templates), theme,
              (model.name, model.version, str(model.path)) if model else None,
              str(options.content.resolve()), options.strict)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
@@ -473,10 +497,10 @@ def _render_range(bounds: tuple[int, int]) -> int:
 
 
 def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
-                 previous: dict[str, str], options: BuildOptions) -> tuple[int, int]:
+                 previous: dict[str, str], options: BuildOptions, settings: str) -> tuple[int, int]:
     """Render the pages whose key changed, hard-link the rest from the current site."""
     global _JOB
-    tkey = templates_key(options.templates)
+    tkey = templates_key(options.templates) + settings
     for page in pages:
         page.key = hashlib.blake2b((page.key + tkey).encode(), digest_size=16).hexdigest()
     todo: list[Page] = []

@@ -360,8 +360,6 @@ def test_build_workers_forked_while_serving_ignore_ctrl_c_and_end_on_pool_termin
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(reason="digest/build.py reuses unchanged pages across a base_url change (page keys leave "
-                          "base_url out), so absolute URLs keep the previous server's port", strict=False)
 def test_a_second_session_on_another_port_links_to_itself(tmp_path):
     project = small_project(tmp_path / "project")
     urls = []
