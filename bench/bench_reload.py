@@ -195,13 +195,12 @@ def measure(site: Path, saves: int) -> None:
 
 
 def profile(site: Path, edits: int = 5) -> None:
-    """Where one incremental rebuild's time goes, on the preview's own path (PreviewBuilder, in
-    place): the build's phases (BuildResult.phases) and, inside them, the functions it calls."""
+    """Where one incremental rebuild's time goes, on the preview's own path (a Builder in
+    place, state kept in memory): the build's phases (BuildResult.phases) and, inside them, the functions it calls."""
     sys.path.insert(0, str(ROOT))
     os.environ["ARGOS_PACKAGES_DIR"] = str(site / "no-models")
     os.chdir(site)
     from digest import build as B
-    from digest.serve import PreviewBuilder
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -226,9 +225,9 @@ def profile(site: Path, edits: int = 5) -> None:
     options = B.BuildOptions(content=Path("content"), output=Path("out"), cache=Path("cache"),
                              config=Path("site.yaml"), base_url="http://127.0.0.1:8000/", in_place=True,
                              progress=False)
-    builder = PreviewBuilder(options)
+    builder = B.Builder(options)
     builder.build()
-    builder.defer = True
+    builder.save_each_build = False
     path = sorted(Path("content").glob("*.md"))[123]
     original = path.read_text(encoding="utf-8")
     totals: list[float] = []

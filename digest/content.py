@@ -220,23 +220,33 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
 
 
 def content_files(content_dir: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
-    """Article files under the content folder, sorted; links leading outside it are refused."""
+    """Article files under the content folder, sorted; links leading outside it are refused.
+
+    Uses os.scandir's file types, so a folder of thousands of files costs no extra system call
+    per file (the preview scans it on every save).
+    """
     root = content_dir.resolve()
     found: list[tuple[Path, str]] = []
     problems: list[Problem] = []
-    for dirpath, dirnames, filenames in os.walk(content_dir, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(CONTENT_SUFFIXES):
+
+    def walk(folder: str) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(dirpath, name)
-            shown = str(path)
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root):
-                    problems.append(Problem(shown, 1, f"symbolic link points outside the content folder ({target})"))
-                    continue
-            found.append((path, shown))
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path)
+            elif entry.name.endswith(CONTENT_SUFFIXES):
+                if entry.is_symlink():
+                    target = Path(entry.path).resolve()
+                    if not target.is_relative_to(root):
+                        problems.append(Problem(entry.path, 1,
+                                                f"symbolic link points outside the content folder ({target})"))
+                        continue
+                found.append((Path(entry.path), entry.path))
+
+    walk(str(content_dir))
     return found, problems
 
 

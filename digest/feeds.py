@@ -6,7 +6,8 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
-from xml.sax.saxutils import escape, quoteattr
+from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from digest.config import Config
 from digest.entries import Entry
@@ -72,20 +73,23 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
 def sitemap(pages: list[Page], config: Config) -> bytes:
     """Every page with `xhtml:link` alternates for both languages of its pair.
 
-    Written as text rather than through ElementTree: it lists every page of the site, and
-    only URLs (escaped here) and ISO dates go into it.
+    Written as text rather than through ElementTree, since it lists every page of the site: the
+    base URL is escaped once, and page paths are made of slugs, which cannot hold XML's specials
+    (non-ASCII letters in a slug are percent-encoded, as the sitemap protocol asks).
     """
+    base = escape(config.base_url.rstrip("/"), {'"': "&quot;"})
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
     for page in pages:
-        pair = {page.lang: page.url, ("en" if page.lang == "ar" else "ar"): page.context["alternate"]}
+        url, other = page.url, page.context["alternate"]
+        if not (url.isascii() and other.isascii()):
+            url, other = quote(url), quote(other)
+        ar, en = (url, other) if page.lang == "ar" else (other, url)
         entry = page.context.get("entry")
         lastmod = f"<lastmod>{entry.article.date.isoformat()}</lastmod>" if entry is not None else ""
-        ar, en = quoteattr(config.url(pair["ar"])), quoteattr(config.url(pair["en"]))
         out.append(
-            f"  <url><loc>{escape(config.url(page.url))}</loc>{lastmod}"
-            f'<xhtml:link rel="alternate" hreflang="ar" href={ar}/>'
-            f'<xhtml:link rel="alternate" hreflang="en" href={en}/>'
-            f'<xhtml:link rel="alternate" hreflang="x-default" href={ar}/></url>\n')
+            f'  <url><loc>{base}{url}</loc>{lastmod}<xhtml:link rel="alternate" hreflang="ar" href="{base}{ar}"/>'
+            f'<xhtml:link rel="alternate" hreflang="en" href="{base}{en}"/>'
+            f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}{ar}"/></url>\n')
     out.append("</urlset>\n")
     return "".join(out).encode()
 

@@ -55,7 +55,8 @@ def category_url(lang: str, slug: str, number: int = 1) -> str:
 
 
 def _key(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    """What a page shows, as text: fingerprints joined, hashed later with the templates' key."""
+    return "\x1f".join(p if isinstance(p, str) else "\x1e".join(p) if isinstance(p, list) else str(p) for p in parts)
 
 
 def sort_entries(entries: list[Entry]) -> list[Entry]:
@@ -66,19 +67,24 @@ def sort_entries(entries: list[Entry]) -> list[Entry]:
 def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
     """All HTML pages of the site, in a stable order. `entries` must be sorted newest first."""
     prints = {e.slug: e.fingerprint() for e in entries}
-    categories = sorted({(e.category_slug, e.article.category) for e in entries if e.category_slug})
-    nav_key = _key(categories)
+    by_category: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        if entry.category_slug:
+            by_category.setdefault((entry.category_slug, entry.article.category), []).append(entry)
+    categories = sorted(by_category)
+    nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
     pages: list[Page] = []
     for lang in LANGS:
         nav = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
+        there = other(lang)
         for entry in entries:
-            pages.append(Page(article_url(lang, entry.slug), "article.html", lang,
-                              {"entry": entry, "nav": nav,
-                               "alternate": article_url(other(lang), entry.slug)},
-                              _key("article", lang, prints[entry.slug], nav_key)))
+            slug = entry.article.slug
+            pages.append(Page(f"/{lang}/{slug}/", "article.html", lang,
+                              {"entry": entry, "nav": nav, "alternate": f"/{there}/{slug}/"},
+                              f"article\x1f{lang}\x1f{prints[slug]}\x1f{nav_key}"))
         pages.extend(_listing(entries, lang, home_url, "home", "", nav, nav_key, prints, config))
         for slug, key in categories:
-            members = [e for e in entries if e.category_slug == slug]
+            members = by_category[(slug, key)]
             title = config.category_name(key, lang)
             pages.extend(_listing(members, lang, lambda lg, n, s=slug: category_url(lg, s, n),
                                   "category", title, nav, nav_key, prints, config))
