@@ -68,8 +68,10 @@ class Measurement:
 
     def describe(self, label: str) -> str:
         line = build_line(self.output)
+        phases = [ln for ln in self.output.splitlines() if ln.startswith("timings: ")]
         return (f"{label}: {self.wall:.2f}s wall, {self.cpu:.2f}s CPU, {self.max_rss_kb // 1024} MB largest, "
-                f"{self.tree_rss_kb // 1024} MB tree, load {self.load:.1f}" + (f"  [{line}]" if line else ""))
+                f"{self.tree_rss_kb // 1024} MB tree, load {self.load:.1f}" + (f"  [{line}]" if line else "")
+                + (f"\n    {phases[-1]}" if phases else ""))
 
 
 def _children(since: int) -> dict[int, list[int]]:
@@ -302,11 +304,22 @@ class Ours:
         self.output = self.base / "site"
         self.cache = self.base / "cache"
         self.models = self.base / "no-models"  # ARGOS_PACKAGES_DIR: an empty folder
-        self.env = {**os.environ, "ARGOS_PACKAGES_DIR": str(self.models), "PYTHONDONTWRITEBYTECODE": "1"}
+        self.env = {**os.environ, "ARGOS_PACKAGES_DIR": str(self.models)}
+        self._timings: bool | None = None
 
     def command(self) -> list[str]:
-        return [sys.executable, str(ROOT / "build.py"), "build", "--content", str(self.content),
-                "--output", str(self.output), "--cache", str(self.cache), "--config", str(self.site / "site.yaml")]
+        cmd = [sys.executable, str(ROOT / "build.py"), "build", "--content", str(self.content),
+               "--output", str(self.output), "--cache", str(self.cache), "--config", str(self.site / "site.yaml")]
+        return cmd + (["--timings"] if self.timings else [])
+
+    @property
+    def timings(self) -> bool:
+        """Whether the build can print its time per phase (`build --timings`), logged with each run."""
+        if self._timings is None:
+            usage = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--help"], cwd=ROOT,
+                                   capture_output=True, text=True).stdout
+            self._timings = "--timings" in usage
+        return self._timings
 
     def reset(self) -> None:
         wait_for_cleanup(self.output)
