@@ -55,11 +55,17 @@ class Article:
     author: str = ""
     source_hash: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    arabic_digest: str = ""  # set from the text at creation; kept when the body is dropped
+    body_dropped: bool = field(default=False, compare=False)  # the build keeps only the HTML
+
+    def __post_init__(self) -> None:
+        if not self.arabic_digest:
+            text = self.title + "\n" + (self.summary or self.body)
+            self.arabic_digest = hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def arabic_hash(self) -> str:
         """Hash of the Arabic that an editor's English translates (title and summary or body)."""
-        text = self.title + "\n" + (self.summary or self.body)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self.arabic_digest
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | str:

@@ -281,3 +281,10 @@ def test_in_place_build_rewrites_only_the_changed_files(project):
     (fresh.content / f"{SEED}.md").unlink()
     fresh.build()
     assert tree_bytes(project.output) == tree_bytes(fresh.output)
+
+
+def test_a_draft_shown_hidden_and_shown_again_keeps_its_body(empty_project):
+    empty_project.write("d.md", article(title="مسودة", draft="true", body="نص المسودة الكامل هنا."))
+    for flags in (("--drafts",), (), ("--drafts",)):
+        empty_project.build(*flags)
+    assert "نص المسودة الكامل هنا." in (empty_project.output / "ar" / "d" / "index.html").read_text()

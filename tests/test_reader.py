@@ -43,10 +43,11 @@ def test_front_matter_text_round_trips(tmp_path, title, source, tags):
                             "tags": tags}, allow_unicode=True)
     article, problems = read(tmp_path, f"---\n{front}---\nنص\n".encode())
     if article is None:  # only characters that YAML itself cannot carry may fail, and never silently
-        assert problems and all("YAML" in p.message for p in problems)
+        assert problems and all("YAML" in p.message or "'title'" in p.message for p in problems)
         return
-    assert article.title == title.strip() and article.source == source.strip()
-    assert article.tags == [t.strip() for t in tags if t.strip()]
+    expected = yaml.safe_load(front)  # what YAML itself makes of it (it folds line breaks such as NEL)
+    assert article.title == expected["title"].strip() and article.source == expected["source"].strip()
+    assert article.tags == [t.strip() for t in expected["tags"] if t.strip()]
 
 
 @SETTINGS
