@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -420,9 +421,18 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
     return [(i, min(i + step, count)) for i in range(0, count, step)]
 
 
-def _settings_key(options: BuildOptions) -> str:
-    """Everything besides an article itself that prepare() depends on: the settings file."""
+@functools.lru_cache(maxsize=1)
+def code_key() -> str:
+    """The project's own code: an upgrade (a better summarizer, a fixed renderer) rebuilds everything."""
     digest = hashlib.blake2b(repr(STATE_VERSION).encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _settings_key(options: BuildOptions) -> str:
+    """Everything besides an article itself that prepare() depends on: the settings file and the code."""
+    digest = hashlib.blake2b(code_key().encode(), digest_size=16)
     if options.config.exists():
         digest.update(options.config.read_bytes())
     return digest.hexdigest()
