@@ -68,6 +68,8 @@ def recover(output: Path) -> None:
     for leftover in (staging, old):
         if leftover.exists():
             shutil.rmtree(leftover)
+    for doomed in output.parent.glob(f".{output.name}.old.*"):  # a background removal cut short
+        _rm_detached(doomed)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -105,11 +107,16 @@ def remove_tree(path: Path, background: bool = False) -> None:
     if background:
         doomed = path.with_name(f"{path.name}.{os.getpid()}.{id(path)}")
         os.rename(path, doomed)
-        # Detached and with no inherited pipes, so nobody reading the build's output waits for it.
-        subprocess.Popen(["rm", "-rf", "--", str(doomed)], start_new_session=True, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _rm_detached(doomed)
     else:
         shutil.rmtree(path)
+
+
+def _rm_detached(path: Path) -> None:
+    """`rm -rf` in its own session with no inherited pipes, so nobody reading the build's output
+    waits for it; running it twice on the same folder is harmless."""
+    subprocess.Popen(["rm", "-rf", "--", str(path)], start_new_session=True, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class SiteWriter:
