@@ -402,7 +402,7 @@ os.register_at_fork(after_in_child=_ignore_ctrl_c_in_child)
 
 
 def install_stop_handler(stop: threading.Event) -> Any:
-    """Ctrl-C sets `stop` and interrupts the main thread once; a second one leaves at once.
+    """Ctrl-C interrupts the main thread once (serve() then sets `stop`); a second one leaves at once.
     Returns the previous handler, for restore_handler().
 
     SIGTERM keeps its default action on purpose: multiprocessing's Pool.terminate() ends build
@@ -413,12 +413,17 @@ def install_stop_handler(stop: threading.Event) -> Any:
     global _SERVING
     parent = os.getpid()
 
+    pressed: list[bool] = []
+
     def handler(signum: int, frame: FrameType | None) -> None:
+        # No stop.set() here: the main thread may hold the Event's own (non-reentrant) lock when
+        # the signal arrives, and setting it from the handler would deadlock. The interrupt ends
+        # the main thread's wait, and serve() sets `stop` on its way out.
         if os.getpid() != parent:
             return
-        if stop.is_set():
+        if pressed or stop.is_set():
             os._exit(0)
-        stop.set()
+        pressed.append(True)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, handler)
@@ -462,8 +467,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
                    threading.Thread(target=preview.watch, name="digest-watch", daemon=True)]
         for thread in threads:
             thread.start()
-        while not stop.wait(3600):
-            pass
+        while not stop.is_set():  # sleep, not stop.wait(): see install_stop_handler
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
