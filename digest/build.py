@@ -269,7 +269,9 @@ class Builder:
         config = load_config(options.config, options.base_url)
         settings = _settings_key(options)
         scanned = scan(options)
-        fingerprint = _fingerprint(_inputs_key(options, settings), scanned[0])
+        # What every page depends on besides its own content, read once per build.
+        page_settings = _page_settings_key(options, settings) + templates_key(options.templates)
+        fingerprint = _fingerprint(_inputs_key(options, page_settings), scanned[0])
         manifest_path = options.cache / "manifest.pickle"
         previous = _read_manifest(manifest_path, options.output)
         mark = result.phase("scan", started)
@@ -298,8 +300,7 @@ class Builder:
             old_pages = previous.get("pages", {})
             in_place = options.in_place and bool(old_pages)
             writer = SiteWriter(options.output if in_place else staging_dir(options.output), in_place)
-            rendered, reused = _write_pages(pages, renderer, writer, old_pages, options,
-                                            _page_settings_key(options, settings))
+            rendered, reused = _write_pages(pages, renderer, writer, old_pages, options, page_settings)
             if in_place:
                 for gone in set(old_pages) - {p.output_path for p in pages}:
                     writer.remove(gone)
@@ -443,14 +444,14 @@ def _page_settings_key(options: BuildOptions, settings: str) -> str:
     return hashlib.blake2b(repr((settings, options.base_url)).encode(), digest_size=16).hexdigest()
 
 
-def _inputs_key(options: BuildOptions, settings: str) -> str:
-    """Templates, theme and translation model: what can change pages besides the content."""
+def _inputs_key(options: BuildOptions, page_settings: str) -> str:
+    """Settings, templates, theme and translation model: what can change pages besides the content."""
     from digest.models import find_model
 
     model = find_model("ar", "en")
     theme = sorted((str(p), stamp(p)) for p in options.theme.rglob("*") if p.is_file()) \
         if options.theme.is_dir() else []
-    parts = (_page_settings_key(options, settings), options.drafts, templates_key(options.templates), theme,
+    parts = (page_settings, options.drafts, theme,
              (model.name, model.version, str(model.path)) if model else None,
              str(options.content.resolve()), options.strict)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
@@ -514,10 +515,10 @@ def _render_range(bounds: tuple[int, int]) -> int:
 
 
 def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
-                 previous: dict[str, str], options: BuildOptions, settings: str) -> tuple[int, int]:
+                 previous: dict[str, str], options: BuildOptions, page_settings: str) -> tuple[int, int]:
     """Render the pages whose key changed, hard-link the rest from the current site."""
     global _JOB
-    tkey = templates_key(options.templates) + settings
+    tkey = page_settings
     for page in pages:
         page.key = hashlib.blake2b((page.key + tkey).encode(), digest_size=16).hexdigest()
     todo: list[Page] = []
