@@ -514,6 +514,25 @@ def _render_range(bounds: tuple[int, int]) -> int:
     return bounds[1] - bounds[0]
 
 
+def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[int, int]]]:
+    """Pages reordered, and the ranges of them that the workers take one at a time.
+
+    All list pages of one language form one task, first: a worker then renders each teaser once
+    and reuses it on the home, category and day pages. Article pages follow in even chunks.
+    """
+    lists = {lang: [p for p in pages if p.template != "article.html" and p.lang == lang] for lang in LANGS}
+    articles = [p for p in pages if p.template == "article.html"]
+    ordered: list[Page] = []
+    tasks: list[tuple[int, int]] = []
+    for group in lists.values():
+        if group:
+            tasks.append((len(ordered), len(ordered) + len(group)))
+            ordered.extend(group)
+    tasks.extend((len(ordered) + a, len(ordered) + b) for a, b in _chunks(len(articles), jobs))
+    ordered.extend(articles)
+    return ordered, tasks
+
+
 def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
                  previous: dict[str, str], options: BuildOptions, page_settings: str) -> tuple[int, int]:
     """Render the pages whose key changed, hard-link the rest from the current site."""
@@ -532,15 +551,16 @@ def _write_pages(pages: list[Page], renderer: Renderer, writer: SiteWriter,
     jobs = options.jobs or os.cpu_count() or 1
     for page in todo:  # make the directories once, here, rather than racing in the workers
         writer.parent_of(page.output_path)
+    todo, tasks = _render_tasks(todo, jobs)
     _JOB = (todo, renderer, writer)
     meter = Progress(len(todo), "rendering", "page", options.progress, PROGRESS_MIN_ITEMS)
     try:
         if jobs == 1 or len(todo) < PARALLEL_MIN_PAGES:
-            for bounds in _chunks(len(todo), 1):
+            for bounds in tasks:
                 meter.update(_render_range(bounds))
         else:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done in pool.imap_unordered(_render_range, _chunks(len(todo), jobs)):
+                for done in pool.imap_unordered(_render_range, tasks):
                     meter.update(done)
     finally:
         meter.close()

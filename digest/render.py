@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from digest import i18n
@@ -25,6 +26,9 @@ def json_ld(data: Any) -> Markup:
     return Markup(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+TEASER_MEMO_MAX = 20_000
+
+
 class Renderer:
     def __init__(self, templates: Path, config: Config, messages: dict[str, dict[str, str]],
                  model_note: str = ""):
@@ -38,13 +42,29 @@ class Renderer:
         )
         self.messages = messages
         self._per_lang: dict[str, dict[str, Any]] = {}
-        self.env.filters["jsonld"] = json_ld
+        # Rendered teasers by (template, lang, level, entry fingerprint): an article shows in its
+        # home page, category page and day page, so each teaser is rendered once, not three times.
+        self._teasers: dict[tuple[str, int, str], Markup] = {}
+        self._macros: Template | None = None
+        self._macro_modules: dict[str, Any] = {}
         base_path = urlsplit(config.base_url).path.rstrip("/")
+
+        def href(path: str) -> str:
+            return base_path + path
+
+        @pass_context
+        def translate(context: Context, key: str) -> str:
+            return messages[key][context["lang"]]
+
+        # The helpers a page calls most are filters too ('/x/' | href, 'key' | t): Jinja calls a
+        # filter directly, a global function through a slower generic path, and a page calls
+        # them dozens of times.
+        self.env.filters.update(jsonld=json_ld, href=href, absolute=config.url, t=translate)
         self.env.globals.update(
             config=config,
             messages=messages,
             absolute=config.url,
-            href=lambda path: base_path + path,
+            href=href,
             image_url=lambda url: config.url(url) if url.startswith("/") else (
                 url if url.startswith("https://") and safe_url(url) else ""),
             news_article=self.news_article,
@@ -89,15 +109,38 @@ class Renderer:
         def t(key: str) -> str:
             return messages[key][lang]
 
+        def teaser(entry: Entry, lang: str = lang, level: int = 3) -> Markup:
+            return self.teaser(entry, lang, level)
+
         return {
             "lang": lang,
+            "other_lang": other(lang),
             "dir": "rtl" if lang == "ar" else "ltr",
             "t": t,
+            "teaser": teaser,
             "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
             "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
         }
+
+    def teaser(self, entry: Entry, lang: str, level: int) -> Markup:
+        """The `teaser` macro of _macros.html for one entry, rendered once and reused while the
+        entry and the template stay the same."""
+        macros = self.env.get_template("_macros.html")  # a new object when the file changed
+        if macros is not self._macros:
+            self._macros, self._macro_modules = macros, {}
+            self._teasers.clear()
+        key = (lang, level, entry.fingerprint())
+        html = self._teasers.get(key)
+        if html is None:
+            module = self._macro_modules.get(lang)
+            if module is None:
+                module = self._macro_modules[lang] = macros.make_module(vars=self.globals_for(lang))
+            if len(self._teasers) >= TEASER_MEMO_MAX:  # bound memory on a huge site
+                self._teasers.clear()
+            html = self._teasers[key] = module.teaser(entry, lang, level)
+        return html
 
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)

@@ -288,3 +288,26 @@ def test_a_draft_shown_hidden_and_shown_again_keeps_its_body(empty_project):
     for flags in (("--drafts",), (), ("--drafts",)):
         empty_project.build(*flags)
     assert "نص المسودة الكامل هنا." in (empty_project.output / "ar" / "d" / "index.html").read_text()
+
+
+def test_a_kept_builder_shows_a_changed_teaser_macro_and_a_changed_summary(project):
+    """The preview keeps one Builder, and its renderer keeps rendered teasers between builds."""
+    from digest.build import Builder
+
+    builder = Builder(project.options(in_place=True, jobs=1), save_each_build=False)
+    builder.build()
+    home = project.output / "ar" / "index.html"
+    assert 'class="teaser"' in home.read_text(encoding="utf-8")
+    path = project.content / f"{SEED}.md"
+    path.write_text(article(title="عنوان جديد تماما", summary="ملخص كتبه المحرر للتجربة."), encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # a different stamp even on a coarse clock
+    builder.build()
+    day = project.output / "ar" / "2016" / "09" / "01" / "index.html"
+    assert "ملخص كتبه المحرر للتجربة." in day.read_text(encoding="utf-8")
+    assert "ملخص كتبه المحرر للتجربة." in home.read_text(encoding="utf-8")
+    macros = project.root / "templates" / "_macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8").replace('class="teaser"', 'class="teaser card"'),
+                      encoding="utf-8")
+    builder.build()
+    text = home.read_text(encoding="utf-8")
+    assert 'class="teaser"' not in text and text.count('class="teaser card"') >= 2
