@@ -6,10 +6,12 @@ import re
 import unicodedata
 
 # Names that would collide with the site's own paths or that some file systems refuse.
+DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+)
 RESERVED = frozenset(
     {"page", "category", "feed.xml", "index.html", "404.html", "sitemap.xml", "robots.txt",
-     "theme", "assets", "_preview", "__livereload", "ar", "en",
-     "con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+     "theme", "assets", "_preview", "__livereload", "ar", "en", *DEVICE_NAMES}
 )
 _SLUG_CHARS = re.compile(r"^[\w.~-]+$")
 
@@ -59,6 +61,10 @@ def transliterate(text: str) -> str:
 
 
 def ascii_slug(text: str, max_words: int = 8) -> str:
-    """Lower-case hyphenated ASCII slug; may be empty when nothing transliterates."""
+    """Lower-case hyphenated ASCII slug; may be empty when nothing transliterates.
+
+    Never a Windows device name ("COM1" gives "com1-1"): no folder could be made for it there.
+    """
     words = re.findall(r"[a-z0-9]+", transliterate(text).lower())
-    return "-".join(words[:max_words])
+    slug = "-".join(words[:max_words])
+    return slug + "-1" if slug in DEVICE_NAMES else slug
