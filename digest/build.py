@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import pickle
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,11 +117,14 @@ def scan(options: BuildOptions) -> tuple[list[tuple[Path, str, tuple | None]], l
 
 
 def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
-         scanned: tuple[list[tuple[Path, str, tuple | None]], list[Problem]] | None = None) -> Loaded:
+         scanned: tuple[list[tuple[Path, str, tuple | None]], list[Problem]] | None = None,
+         prepared: dict[str, Entry] | None = None) -> Loaded:
     """Read and check everything; raises ContentError with all the errors found.
 
     `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
-    are not parsed again; it is updated in place.
+    are not parsed again; it is updated in place. Given `prepared`, each article read without
+    problems is also prepared where it was read, and its Entry put there by file: one pass over
+    the cores, and the article's text never travels between processes.
     """
     config = config or load_config(options.config, options.base_url)
     files, found_in_folder = scanned or scan(options)
@@ -128,7 +132,13 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     cache = {} if cache is None else cache
     stale = [(path, shown) for path, shown, current in files
              if current is None or shown not in cache or cache[shown][0] != current]
-    fresh = dict(zip((shown for _, shown in stale), _read_all(stale, config, options.jobs), strict=True))
+    read = _read_all(stale, config, options.jobs, prepare_too=prepared is not None,
+                     drafts=options.drafts, progress=options.progress)
+    fresh: dict[str, tuple[Article | None, list[Problem]]] = {}
+    for (_, shown), (article, found, entry) in zip(stale, read, strict=True):
+        fresh[shown] = (article, found)
+        if entry is not None and prepared is not None:
+            prepared[shown] = entry
     articles: list[Article] = []
     seen = set()
     for _path, shown, current in files:
@@ -285,11 +295,12 @@ class Builder:
         if settings != self.settings_key:  # settings shape every prepared article
             self.files, self.entries, self.settings_key = {}, {}, settings
         mark = result.phase("state", mark)
-        loaded = load(options, self.files, config, scanned)
+        prepared: dict[str, Entry] = {}
+        loaded = load(options, self.files, config, scanned, prepared)
         result.warnings = loaded.warnings
         renderer = self.renderer(config, _page_settings_key(options, settings))
         mark = result.phase("read", mark)
-        entries = sort_entries(self._prepare(loaded.articles, config))
+        entries = sort_entries(self._prepare(loaded.articles, config, prepared))
         mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
@@ -328,23 +339,27 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:
-        """Prepared entries, reusing those whose article is unchanged since the last build."""
+    def _prepare(self, articles: list[Article], config: Config, prepared: dict[str, Entry]) -> list[Entry]:
+        """Prepared entries: those prepared while reading, then those whose article is unchanged
+        since the last build, then the rest, prepared now."""
         out: list[Entry] = []
         fresh: list[Article] = []
         for article in articles:
             known = self.entries.get(article.path)
-            if known is not None and known[0] is article:
+            ready = prepared.get(article.path)
+            if ready is not None and ready.article is article:
+                self.entries[article.path] = (article, ready)
+                out.append(ready)
+            elif known is not None and known[0] is article:
                 out.append(known[1])
             elif article.body_dropped:  # prepared once, then left out (a draft): read it again
                 again, _ = read_article(Path(article.path), article.path, config)
                 fresh.append(again if again is not None else article)
             else:
                 fresh.append(article)
-        prepared = _prepare_all(fresh, config, self.options.jobs, self.options.progress)
-        for article, entry in zip(fresh, prepared, strict=True):
-            # One Article object, not the worker's copy too; and its Markdown is not needed once
-            # the HTML exists, which keeps a 30,000-article build well under a gigabyte.
+        for article, entry in zip(fresh, _prepare_all(fresh, config, self.options.jobs, self.options.progress),
+                                  strict=True):
+            # One Article object, not the worker's copy too; its Markdown is not needed any more.
             entry.article = article
             article.body, article.body_dropped = "", True
             self.entries[article.path] = (article, entry)
@@ -361,28 +376,50 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 _PREPARE_JOB: tuple[list[Article], Config] | None = None
-_READ_JOB: tuple[list[tuple[Path, str]], Config] | None = None
+_READ_JOB: tuple[list[tuple[Path, str]], Config, bool, bool] | None = None
+Read = tuple[Article | None, list[Problem], Entry | None]
 
 
-def _read_range(bounds: tuple[int, int]) -> list[tuple[Article | None, list[Problem]]]:
+def _read_one(path: Path, shown: str, config: Config, prepare_too: bool, drafts: bool) -> Read:
+    article, problems = read_article(path, shown, config)
+    if not prepare_too or article is None or problems or (article.draft and not drafts):
+        return article, problems, None
+    entry = prepare(article, config)
+    # The Markdown is not needed once the HTML exists: a 30,000-article build stays well under
+    # a gigabyte, and less crosses back from the worker.
+    article.body, article.body_dropped = "", True
+    return article, problems, entry
+
+
+def _read_range(bounds: tuple[int, int]) -> list[Read]:
     assert _READ_JOB is not None
-    files, config = _READ_JOB
-    return [read_article(path, shown, config) for path, shown in files[bounds[0] : bounds[1]]]
+    files, config, prepare_too, drafts = _READ_JOB
+    return [_read_one(path, shown, config, prepare_too, drafts) for path, shown in files[bounds[0] : bounds[1]]]
 
 
-def _read_all(files: list[tuple[Path, str]], config: Config,
-              jobs: int) -> list[tuple[Article | None, list[Problem]]]:
-    """read_article() for many files, over all cores when there are enough of them (a cold build)."""
+def _read_all(files: list[tuple[Path, str]], config: Config, jobs: int, prepare_too: bool = False,
+              drafts: bool = False, progress: bool | None = None) -> list[Read]:
+    """_read_one() for many files, over all cores when there are enough of them (a cold build)."""
     global _READ_JOB
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(files) < PARALLEL_MIN_ARTICLES:
-        return [read_article(path, shown, config) for path, shown in files]
-    _READ_JOB = (files, config)
+    _READ_JOB = (files, config, prepare_too, drafts)
+    meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
+    out: list[Read] = []
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [one for part in pool.imap(_read_range, _chunks(len(files), jobs)) for one in part]
+        if jobs == 1 or len(files) < PARALLEL_MIN_ARTICLES:
+            parts: Iterable[list[Read]] = map(_read_range, _chunks(len(files), 1))
+            for part in parts:
+                out.extend(part)
+                meter.update(len(part))
+        else:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.imap(_read_range, _chunks(len(files), jobs)):
+                    out.extend(part)
+                    meter.update(len(part))
     finally:
         _READ_JOB = None
+        meter.close()
+    return out
 
 
 def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:
