@@ -41,8 +41,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     build.add_argument("--timings", action="store_true", help="print the time of each build phase")
     build.add_argument("--in-place", action="store_true",
-                       help="rewrite only the changed files in the output folder instead of swapping in a new "
-                            "one: much faster for small changes, but a killed build can leave old and new pages mixed")
+                       help="move the changed files into the output folder one by one even when most pages "
+                            "changed (by default only a build that changes at most half of the pages does so, "
+                            "and a bigger one swaps in a whole new folder)")
 
     check = commands.add_parser("check", help="validate content without writing anything",
                                 description="Check every article as a build would; writes nothing.")

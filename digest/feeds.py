@@ -7,7 +7,6 @@ import re
 import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from digest.config import Config
 from digest.entries import Entry
@@ -77,7 +76,7 @@ def sitemap(pages: list[Page], config: Config) -> bytes:
     base URL is escaped once, and page paths are made of slugs, which cannot hold XML's specials
     (non-ASCII letters in a slug are percent-encoded, as the sitemap protocol asks).
     """
-    base = escape(config.base_url.rstrip("/"), {'"': "&quot;"})
+    base = html.escape(config.base_url.rstrip("/"))
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
     for page in pages:
         url, other = page.url, page.context["alternate"]

@@ -1,7 +1,10 @@
-"""Writer: build into a staging folder beside the output, then swap it in atomically.
+"""Writer: build into a staging folder beside the output, then put it in place.
 
-Readers and static hosts only ever see a complete site: a failed or killed build leaves the
-previous one in place, and a lock keeps two builds from writing the same output at once.
+A build that changes most pages swaps the whole staged site in with one atomic rename. A build
+that changes a few pages stages only those and moves each into the live site with its own
+atomic rename (a "patch"), listed first in a journal: a killed build is finished by the next
+one. Either way a failed build leaves the previous site as it was, readers never see a half
+written file, and a lock keeps two builds from writing the same output at once.
 """
 
 from __future__ import annotations
@@ -9,10 +12,14 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import filecmp
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+
+JOURNAL = ".digest-patch.json"
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -60,11 +67,17 @@ def retired_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.old"
 
 
+def patch_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.patch"
+
+
 def recover(output: Path) -> None:
-    """Undo what a killed build left behind (call while holding the lock)."""
-    old, staging = retired_dir(output), staging_dir(output)
+    """Undo or finish what a killed build left behind (call while holding the lock)."""
+    old, staging, patch = retired_dir(output), staging_dir(output), patch_dir(output)
     if not output.exists() and old.exists():
         os.rename(old, output)  # killed between the two renames of the fallback swap
+    if patch.exists():  # killed while applying a committed patch: finish it
+        apply_patch(patch, output)
     for leftover in (staging, old):
         if leftover.exists():
             shutil.rmtree(leftover)
@@ -102,6 +115,64 @@ def swap_in(staging: Path, output: Path, background_cleanup: bool = False) -> No
     remove_tree(old, background_cleanup)
 
 
+def commit_patch(staging: Path, output: Path, files: list[str], removed: list[str]) -> None:
+    """Put the staged `files` into the live `output` and delete `removed` from it.
+
+    The journal is written first and the staging folder renamed (the commit point); from then
+    on recover() finishes the work if this process dies.
+    """
+    (staging / JOURNAL).write_text(json.dumps({"files": files, "removed": removed}), encoding="utf-8")
+    patch = patch_dir(output)
+    os.rename(staging, patch)
+    apply_patch(patch, output)
+
+
+def apply_patch(patch: Path, output: Path) -> None:
+    """Move each file of a committed patch into place (one atomic rename each), then delete the
+    pages that are gone; safe to run again after an interruption."""
+    try:
+        journal = json.loads((patch / JOURNAL).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # killed while removing a finished patch
+        shutil.rmtree(patch, ignore_errors=True)
+        return
+    made: set[str] = set()
+    for relpath in journal["files"]:
+        source = os.path.join(patch, relpath)
+        if not os.path.exists(source):  # moved before the interruption
+            continue
+        target = os.path.join(output, relpath)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        os.replace(source, target)
+    for relpath in journal["removed"]:
+        remove_file(output, relpath)
+    shutil.rmtree(patch)
+
+
+def same_file(a: Path, b: Path, relpath: str) -> bool:
+    """Whether `relpath` has the same bytes under both folders (feeds, sitemap and theme files are
+    made every build, and need not replace an identical live file)."""
+    try:
+        return filecmp.cmp(os.path.join(a, relpath), os.path.join(b, relpath), shallow=False)
+    except OSError:
+        return False
+
+
+def remove_file(root: Path, relpath: str) -> None:
+    """Delete a file of the site and the folders it leaves empty."""
+    path = Path(root, relpath)
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == root or not parent.is_relative_to(root):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+
+
 def remove_tree(path: Path, background: bool = False) -> None:
     """Delete a folder; in the background for big old sites, so the build need not wait."""
     if background:
@@ -120,13 +191,13 @@ def _rm_detached(path: Path) -> None:
 
 
 class SiteWriter:
-    """Writes files into the staging folder, creating each directory once."""
+    """Writes files into the staging folder, creating each directory once; remembers what it wrote."""
 
-    def __init__(self, root: Path, in_place: bool = False):
+    def __init__(self, root: Path):
         self.root = root
-        self.in_place = in_place
+        self.written: list[str] = []
         self._dirs: set[str] = set()
-        root.mkdir(parents=True, exist_ok=in_place)
+        root.mkdir(parents=True)
 
     def parent_of(self, relpath: str) -> str:
         """The file's path on disk, its folder created on first use."""
@@ -137,27 +208,9 @@ class SiteWriter:
         return os.path.join(self.root, relpath)
 
     def write(self, relpath: str, data: bytes) -> None:
-        target = self.parent_of(relpath)
-        if self.in_place:  # a reader of the live folder sees the old file or the new, never half
-            tmp = f"{target}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        else:
-            with open(target, "wb") as handle:
-                handle.write(data)
-
-    def remove(self, relpath: str) -> None:
-        """Delete a page that no longer exists (in-place updates only), and its empty folders."""
-        path = Path(self.root, relpath)
-        path.unlink(missing_ok=True)
-        for parent in path.parents:
-            if parent == self.root or not parent.is_relative_to(self.root):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break
+        with open(self.parent_of(relpath), "wb") as handle:
+            handle.write(data)
+        self.written.append(relpath)
 
     def link_from(self, previous: Path, relpath: str) -> bool:
         """Reuse an unchanged file of the previous site by hard link; False if it is gone."""
@@ -167,9 +220,9 @@ class SiteWriter:
         except OSError:
             return False
 
-    def copy_tree(self, source: Path, prefix: str) -> int:
-        """Copy static files (the theme) into the site; returns how many."""
-        count = 0
+    def copy_tree(self, source: Path, prefix: str) -> list[str]:
+        """Copy static files (the theme) into the site; returns their paths in the site."""
+        copied = []
         for dirpath, dirnames, filenames in os.walk(source):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
@@ -177,10 +230,7 @@ class SiteWriter:
                     continue
                 src = os.path.join(dirpath, name)
                 rel = os.path.join(prefix, os.path.relpath(src, source))
-                if self.in_place:
-                    with open(src, "rb") as handle:
-                        self.write(rel, handle.read())
-                else:
-                    shutil.copyfile(src, self.parent_of(rel))
-                count += 1
-        return count
+                shutil.copyfile(src, self.parent_of(rel))
+                self.written.append(rel)
+                copied.append(rel)
+        return copied

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -31,10 +39,17 @@ TEASER_MEMO_MAX = 20_000
 
 class Renderer:
     def __init__(self, templates: Path, config: Config, messages: dict[str, dict[str, str]],
-                 model_note: str = ""):
+                 compiled: Path | None = None):
+        """`compiled`: a folder to keep compiled templates in, so that a build which renders a
+        few pages does not spend most of its time compiling the templates again."""
         self.config = config
+        cache = None
+        if compiled is not None:
+            compiled.mkdir(parents=True, exist_ok=True)
+            cache = FileSystemBytecodeCache(str(compiled))
         self.env = Environment(
             loader=FileSystemLoader(str(templates)),
+            bytecode_cache=cache,
             autoescape=select_autoescape(("html", "xml"), default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,

@@ -175,3 +175,45 @@ def test_bad_settings_are_reported_with_the_file(tmp_path):
     assert done.returncode == 1 and "site.yaml:1: 'per_page' must be like 20" in done.stderr
     assert "Traceback" not in done.stderr
     assert not Path(project.output).exists()
+
+
+def test_a_build_killed_while_moving_changed_pages_in_is_finished_by_the_next(project, monkeypatch):
+    """A small change is moved into the live site file by file after a journal is written: a
+    build that dies half-way leaves only whole files (old or new), and the next build finishes."""
+    import digest.output
+    from digest.build import build
+
+    project.build()
+    before = tree_bytes(project.output)
+    seed = project.content / "2016-09-01-kerry-lavrov-call.md"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    moved = []
+    real_replace = os.replace
+
+    def dies_after_two(source, target):
+        if len(moved) == 2:
+            raise KeyboardInterrupt("killed")
+        moved.append(target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(digest.output.os, "replace", dies_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        build(project.options())
+    monkeypatch.undo()
+    half = tree_bytes(project.output)
+    assert half != before and set(half) == set(before)
+    fresh = make_project(project.root.parent / "fresh")
+    (fresh.content / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build()
+    after = tree_bytes(fresh.output)
+    assert all(half[name] in (before[name], after[name]) for name in half)  # whole files only
+    from digest.output import OutputLock, recover
+
+    with OutputLock(project.output):
+        recover(project.output)  # what the next build does first: finish the journalled moves
+    assert tree_bytes(project.output) == after
+    done = project.build().stdout
+    assert "nothing changed" not in done
+    assert tree_bytes(project.output) == after
+    assert not (project.root / ".site.patch").exists() and not (project.root / ".site.staging").exists()

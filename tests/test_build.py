@@ -311,3 +311,26 @@ def test_a_kept_builder_shows_a_changed_teaser_macro_and_a_changed_summary(proje
     builder.build()
     text = home.read_text(encoding="utf-8")
     assert 'class="teaser"' not in text and text.count('class="teaser card"') >= 2
+
+
+def test_a_small_change_rewrites_nothing_else_and_a_removed_theme_file_goes(project):
+    project.build()
+    kept = [project.output / "robots.txt", project.output / "404.html", project.output / "theme" / "style.css"]
+    inodes = [os.stat(p).st_ino for p in kept]
+    site_inode = os.stat(project.output).st_ino
+    path = project.content / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    extra = project.root / "theme" / "old.css"
+    extra.write_text("p { color: red }", encoding="utf-8")
+    project.build()
+    assert (project.output / "theme" / "old.css").exists()
+    assert [os.stat(p).st_ino for p in kept] == inodes  # same bytes: not replaced
+    assert os.stat(project.output).st_ino == site_inode  # changed files moved in, no new folder
+    extra.unlink()
+    project.build()
+    assert not (project.output / "theme" / "old.css").exists()
+    fresh = make_project(project.root.parent / "fresh")
+    (fresh.content / f"{SEED}.md").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build()
+    assert tree_bytes(project.output) == tree_bytes(fresh.output)
