@@ -244,14 +244,15 @@ class Builder:
             self._save_state()
             self._unsaved = False
 
-    def renderer(self, config: Config, settings: str) -> Renderer:
-        """One Renderer while settings and messages stay the same: Jinja keeps its compiled
-        templates and recompiles only those whose file changed."""
+    def renderer(self, config: Config, page_settings: str) -> Renderer:
+        """One Renderer while settings and templates (messages included) stay the same, so the
+        preview keeps its compiled templates and rendered teasers; a new one when they change
+        (Jinja need not check every template file's time on every page)."""
         from digest.i18n import load_messages
         from digest.render import Renderer
 
         messages_path = self.options.templates / "messages.yaml"
-        key = settings + (hashlib.blake2b(messages_path.read_bytes()).hexdigest() if messages_path.exists() else "")
+        key = page_settings
         if self._renderer is None or self._renderer[0] != key:
             self._renderer = (key, Renderer(self.options.templates, config, load_messages(messages_path),
                                             compiled=self.options.cache / "templates"))
@@ -309,7 +310,7 @@ class Builder:
         prepared: dict[str, Entry] = {}
         loaded = load(options, self.files, config, scanned, prepared)
         result.warnings = loaded.warnings
-        renderer = self.renderer(config, _page_settings_key(options, settings))
+        renderer = self.renderer(config, page_settings)
         mark = result.phase("read", mark)
         entries = sort_entries(self._prepare(loaded.articles, config, prepared))
         mark = result.phase("prepare", mark)

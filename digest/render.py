@@ -50,6 +50,7 @@ class Renderer:
         self.env = Environment(
             loader=FileSystemLoader(str(templates)),
             bytecode_cache=cache,
+            auto_reload=False,  # a Renderer lives while the templates stay the same (see Builder)
             autoescape=select_autoescape(("html", "xml"), default_for_string=True),
             undefined=StrictUndefined,
             trim_blocks=True,
