@@ -70,24 +70,31 @@ _NOT_PLAIN = re.compile(
     r"| {2,}\n(?! *$)",  # a hard line break (two spaces before the end of a line inside a paragraph)
     re.M,
 )
-_OTHER_SPACE = re.compile(r"[^\S \n]")  # Unicode spaces: markdown-it strips some of them, not all
+# Spaces other than the plain one: markdown-it-py strips them only at the edges of a paragraph,
+# which the shortcut follows for the no-break space (common in news copy) and does not try for
+# the others.
+_OTHER_SPACE = re.compile(r"[^\S \n\u00a0]")
 
 
 def _plain_paragraphs(body: str) -> list[list[str]] | None:
-    """The lines of each paragraph, stripped, when the body is plain paragraphs; else None."""
+    """The lines of each paragraph as markdown-it-py reads them, when the body is plain
+    paragraphs; else None."""
     if _NOT_PLAIN.search(body) or _OTHER_SPACE.search(body):
         return None
     paragraphs: list[list[str]] = []
-    current: list[str] = []
-    for line in body.split("\n"):
-        stripped = line.strip(" ")
-        if stripped:
-            current.append(stripped)
-        elif current:
-            paragraphs.append(current)
-            current = []
-    if current:
-        paragraphs.append(current)
+    group: list[str] = []
+    for line in [*body.split("\n"), ""]:
+        if line.strip(" "):
+            group.append(line)
+            continue
+        if group:
+            # The paragraph's text is stripped (of any Unicode space) at its two ends; inside
+            # it, each line break drops the spaces around it.
+            content = "\n".join(group).strip()
+            if not content:
+                return None
+            paragraphs.append([part.strip(" ") for part in content.split("\n")])
+            group = []
     return paragraphs
 
 

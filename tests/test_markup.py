@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # spaces that differ between parsers (tab, no-break space, line separator, carriage return).
 ALPHABET = st.sampled_from(
     list("كتبالمحررفيالصحيفةخبرا") + list("abcXYZ0123456789") + [" "] * 8 + ["\n"] * 5
-    + list(".,،؛؟!?\"'():;/%$@^{}") + list("-+=#*_[]<>&|~`\\") + ["\t", "\u00a0", "\u2028", "\r", "    ", "1. ", "  \n"]
+    + list(".,،؛؟!?\"'():;/%$@^{}") + list("-+=#*_[]<>&|~`\\") + ["\t", "\u00a0", "\u00a0 ", " \u00a0", "\u2009", "\u2028", "\r", "    ", "1. ", "  \n"]
 )
 CHARS = st.lists(ALPHABET, max_size=80).map("".join)
 # Line structure matters as much: indentation, trailing spaces, blank lines between paragraphs.
@@ -46,7 +46,7 @@ def test_plain_news_paragraphs_take_the_shortcut(body):
 
 @pytest.mark.parametrize("body", [
     "- بند", "1. بند", "# عنوان", "نص *مائل*", "نص\n===", "    شيفرة", "رابط [هنا](http://x)", "a &amp; b",
-    "سطر  \nبعد فاصل", "جدول | عمود", "نص\u00a0غير", "<b>x</b>",
+    "سطر  \nبعد فاصل", "جدول | عمود", "نص\u2009غير", "<b>x</b>",
 ])
 def test_anything_with_markup_goes_to_markdown_it(body):
     assert _plain_paragraphs(body) is None
