@@ -37,13 +37,6 @@ def babel_locale(lang: str, config: Config) -> str:
 _ARAB_DIGITS = str.maketrans("0123456789", "".join(chr(0x0660 + i) for i in range(10)))
 
 
-def localize_digits(text: str, lang: str, config: Config) -> str:
-    """Arabic-Indic digits on Arabic pages when the site asks for them (digits: arab)."""
-    if lang == "ar" and config.digits == "arab":
-        return text.translate(_ARAB_DIGITS)
-    return text
-
-
 @lru_cache(maxsize=65536)
 def _babel(kind: str, value: date | time, width: str, locale: str, arab_digits: bool) -> str:
     """Babel formatting is slow and news dates repeat (same days, same minutes): cache it."""
@@ -70,6 +63,11 @@ def short_time(when: datetime, lang: str, config: Config) -> str:
 
 
 def number(value: int, lang: str, config: Config) -> str:
-    numbering = "arab" if lang == "ar" and config.digits == "arab" else "latn"
-    text = format_decimal(value, locale=babel_locale(lang, config), numbering_system=numbering)
-    return localize_digits(text, lang, config)
+    return _number(value, babel_locale(lang, config), lang == "ar" and config.digits == "arab")
+
+
+@lru_cache(maxsize=4096)
+def _number(value: int, locale: str, arab_digits: bool) -> str:
+    """Page numbers repeat on every list page (page 3 of 12): cached like dates."""
+    text = format_decimal(value, locale=locale, numbering_system="arab" if arab_digits else "latn")
+    return text.translate(_ARAB_DIGITS) if arab_digits else text
