@@ -42,6 +42,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
+OUT = WORK / "out"  # where the builds write; --out moves it (e.g. to a tmpfs)
 SHARED = ROOT.parent / "shared"
 ANT_TAR = SHARED / "data" / "ant-v2.1.tar.xz"
 CONVERTER = SHARED / "tools" / "ant_to_content.py"
@@ -273,6 +274,38 @@ def wait_for_cleanup(output: Path, limit: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+def filesystem(path: Path) -> str:
+    """The file system type holding `path` ("ext4", "tmpfs"), from /proc/mounts."""
+    best, kind = "", "?"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    target = str(path.resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")) \
+                and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    return kind
+
+
+def settle(limit: float = 90.0) -> None:
+    """Flush what earlier runs wrote and wait for the disk to catch up, so that no build pays for
+    the one before it (on a slow disk, writing back the last site's 100+ MB takes many seconds)."""
+    os.sync()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        meminfo = Path("/proc/meminfo")
+        if not meminfo.exists():
+            return
+        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines() if ":" in line)
+        pending_kb = sum(int(fields.get(k, "0 kB").split()[0]) for k in ("Dirty", "Writeback"))
+        if pending_kb < 32 * 1024:
+            return
+        time.sleep(0.25)
+
+
 def clean(*paths: Path) -> None:
     for path in paths:
         if path.is_dir():
@@ -300,7 +333,7 @@ class Ours:
     def __init__(self, content: Path, tag: str, site: Path):
         self.content = content
         self.site = site
-        self.base = WORK / "out" / f"ours-{tag}"
+        self.base = OUT / f"ours-{tag}"
         self.output = self.base / "site"
         self.cache = self.base / "cache"
         self.models = self.base / "no-models"  # ARGOS_PACKAGES_DIR: an empty folder
@@ -327,6 +360,7 @@ class Ours:
         self.models.mkdir(parents=True)
 
     def build(self, pss: bool = False) -> Measurement:
+        settle()
         m = measure(self.command(), self.env, cwd=ROOT, pss=pss)
         wait_for_cleanup(self.output)
         return m
@@ -397,21 +431,23 @@ def one_change(ours: Ours, round_no: int) -> OneChange:
 
 
 def hugo_build(content: Path, tag: str, pss: bool = False) -> tuple[Measurement, int]:
-    base = WORK / "out" / f"hugo-{tag}"
+    base = OUT / f"hugo-{tag}"
     clean(base)
     public = base / "public"
     cmd = ["hugo", "--source", str(BENCH / "hugo"), "--contentDir", str(content), "--destination", str(public),
            "--cacheDir", str(base / "cache"), "--quiet"]
+    settle()
     m = measure(cmd, pss=pss)
     return m, count_pages(public)
 
 
 def pelican_build(content: Path, tag: str) -> tuple[Measurement, int]:
-    base = WORK / "out" / f"pelican-{tag}"
+    base = OUT / f"pelican-{tag}"
     clean(base)
     output = base / "output"
     cmd = [str(pelican_bin()), str(content), "--output", str(output), "--settings",
            str(BENCH / "pelican" / "pelicanconf.py"), "--quiet"]
+    settle()
     m = measure(cmd, cwd=BENCH / "pelican")
     return m, count_pages(output)
 
@@ -470,13 +506,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full", action="store_true", help="add a memory run on the whole corpus (31,523 articles)")
     parser.add_argument("--skip-pelican", action="store_true", help="do not install or run Pelican")
     parser.add_argument("--skip-hugo", action="store_true", help="do not run Hugo")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the builds write (default bench/work/out; "
+                        "a tmpfs such as /dev/shm/digest-bench takes the disk out of the comparison)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the table (default "
                         "bench/results.md)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global OUT
     args = parse_args(argv)
+    OUT = args.out.resolve()
     if not args.skip_hugo and not shutil.which("hugo"):
         sys.exit("hugo is not installed (apt-get install hugo), or pass --skip-hugo")
     content = content_dir(args.articles)
@@ -556,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(m.describe("whole corpus, Hugo"))
             say(lines[-1])
             full.append(h)
-        clean(big.base, WORK / "out" / "hugo-all")
+        clean(big.base, OUT / "hugo-all")
 
     report = render_report(args, articles, [cold, noop, change, hugo, pelican], hugo, changes, full, lines)
     print("\n".join(report))
@@ -582,6 +622,8 @@ def render_report(args: argparse.Namespace, articles: int, series: list[Series],
            f"{platform.python_version()}, {tool_version(['hugo', 'version'])}"
            f"{', Pelican ' + PELICAN_VERSION if not args.skip_pelican else ''}.",
            f"Project at `{commit}`" + (f", with uncommitted changes in {', '.join(dirty)}." if dirty else "."),
+           f"Builds write to `{OUT}` ({filesystem(OUT)}); before each timed build the disk is synced and "
+           "left to write back what the previous build wrote.",
            "", "Whole-process wall time, medians of the rounds; memory is the median of each round's peak.",
            "Ours builds every article twice (Arabic and English pages); Hugo and Pelican build one language.",
            "", *table(series, hugo), ""]
