@@ -416,6 +416,7 @@ def _read_one(path: Path, shown: str, config: Config, prepare_too: bool, drafts:
     # The Markdown is not needed once the HTML exists: a 30,000-article build stays well under
     # a gigabyte, and less crosses back from the worker.
     article.body, article.body_dropped = "", True
+    entry.fingerprint()  # hashed here, on all cores, rather than by the planner on one
     return article, problems, entry
 
 
