@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from digest.render import Renderer
 
 MANIFEST_VERSION = 3
-STATE_VERSION = 1
+STATE_VERSION = 2
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
@@ -99,13 +99,13 @@ class Loaded:
     warnings: list[Problem]
 
 
-def stamp(path: Path) -> tuple[int, int, int]:
+def stamp(path: str | Path) -> tuple[int, int, int]:
     """What tells a changed file from an unchanged one without reading it (as make and Hugo do)."""
     st = os.stat(path)
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def scan(options: BuildOptions) -> tuple[list[tuple[Path, str, tuple | None]], list[Problem]]:
+def scan(options: BuildOptions) -> tuple[list[tuple[str, str, tuple | None]], list[Problem]]:
     """The content files with their stamps (None: cannot stat), and problems with the folder."""
     if not options.content.is_dir():
         raise ContentError([Problem(str(options.content), 1, "content folder not found")])
@@ -120,7 +120,7 @@ def scan(options: BuildOptions) -> tuple[list[tuple[Path, str, tuple | None]], l
 
 
 def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
-         scanned: tuple[list[tuple[Path, str, tuple | None]], list[Problem]] | None = None,
+         scanned: tuple[list[tuple[str, str, tuple | None]], list[Problem]] | None = None,
          prepared: dict[str, Entry] | None = None) -> Loaded:
     """Read and check everything; raises ContentError with all the errors found.
 
@@ -402,11 +402,11 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 _PREPARE_JOB: tuple[list[Article], Config] | None = None
-_READ_JOB: tuple[list[tuple[Path, str]], Config, bool, bool] | None = None
+_READ_JOB: tuple[list[tuple[str, str]], Config, bool, bool] | None = None
 Read = tuple[Article | None, list[Problem], "Entry | None"]
 
 
-def _read_one(path: Path, shown: str, config: Config, prepare_too: bool, drafts: bool) -> Read:
+def _read_one(path: str, shown: str, config: Config, prepare_too: bool, drafts: bool) -> Read:
     from digest.entries import prepare
 
     article, problems = read_article(path, shown, config)
@@ -426,7 +426,7 @@ def _read_range(bounds: tuple[int, int]) -> list[Read]:
     return [_read_one(path, shown, config, prepare_too, drafts) for path, shown in files[bounds[0] : bounds[1]]]
 
 
-def _read_all(files: list[tuple[Path, str]], config: Config, jobs: int, prepare_too: bool = False,
+def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_too: bool = False,
               drafts: bool = False, progress: bool | None = None) -> list[Read]:
     """_read_one() for many files, over all cores when there are enough of them (a cold build)."""
     global _READ_JOB
@@ -525,7 +525,7 @@ def _inputs_key(options: BuildOptions, page_settings: str) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
-def _fingerprint(inputs: str, files: list[tuple[Path, str, tuple | None]]) -> str:
+def _fingerprint(inputs: str, files: list[tuple[str, str, tuple | None]]) -> str:
     """Equal fingerprints mean an identical site: same inputs, same content files, unchanged."""
     listing = [(shown, st) for _, shown, st in files]
     return hashlib.blake2b(repr((inputs, listing)).encode(), digest_size=16).hexdigest()

@@ -81,8 +81,9 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
     return front, text[body_start:], body_line
 
 
-def read_article(path: Path, shown: str, config: Config) -> tuple[Article | None, list[Problem]]:
+def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article | None, list[Problem]]:
     """Read and validate one file; problems are errors unless marked as warnings."""
+    path = Path(path)
     problems: list[Problem] = []
 
     def err(line: int, message: str, warning: bool = False) -> None:
@@ -225,14 +226,14 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
     return when
 
 
-def content_files(content_dir: Path) -> tuple[list[tuple[Path, str]], list[Problem]]:
+def content_files(content_dir: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
     """Article files under the content folder, sorted; links leading outside it are refused.
 
-    Uses os.scandir's file types, so a folder of thousands of files costs no extra system call
-    per file (the preview scans it on every save).
+    Uses os.scandir's file types and plain strings, so a folder of thousands of files costs no
+    extra system call or Path object per file (the preview scans it on every save).
     """
     root = content_dir.resolve()
-    found: list[tuple[Path, str]] = []
+    found: list[tuple[str, str]] = []
     problems: list[Problem] = []
 
     def walk(folder: str) -> None:
@@ -250,7 +251,7 @@ def content_files(content_dir: Path) -> tuple[list[tuple[Path, str]], list[Probl
                         problems.append(Problem(entry.path, 1,
                                                 f"symbolic link points outside the content folder ({target})"))
                         continue
-                found.append((Path(entry.path), entry.path))
+                found.append((entry.path, entry.path))
 
     walk(str(content_dir))
     return found, problems

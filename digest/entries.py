@@ -33,6 +33,7 @@ class Entry:
     category_slug: str
     dates: dict[str, str]
     english: English = field(default_factory=English)
+    order: tuple[float, str] = (0.0, "")  # newest first, then by slug; made once (timestamp() is slow)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -80,4 +81,4 @@ def prepare(article: Article, config: Config) -> Entry:
     }
     return Entry(article=article, html=html, summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
-                 dates=dates, english=english)
+                 dates=dates, english=english, order=(-article.date.timestamp(), article.slug))
