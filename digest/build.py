@@ -18,6 +18,7 @@ from digest.content import Article, check_unique_slugs, content_files, read_arti
 from digest.output import OutputLock, SiteWriter, commit_patch, recover, same_file, staging_dir, swap_in
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
+from digest.state import StateStore
 
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts in a third of the time without them.
@@ -229,7 +230,7 @@ class Builder:
 
     def __init__(self, options: BuildOptions, save_each_build: bool = True):
         self.options = options
-        self.state_path = options.cache / "articles.pickle"
+        self.store = StateStore(options.cache, STATE_VERSION)
         self.files: dict[str, tuple] = {}
         self.entries: dict[str, tuple[Article, Entry]] = {}
         self.settings_key = ""
@@ -263,22 +264,10 @@ class Builder:
         if self._state_loaded:
             return
         self._state_loaded = True
-        try:
-            with open(self.state_path, "rb") as handle:
-                state = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError, TypeError):
-            return
-        if isinstance(state, dict) and state.get("version") == STATE_VERSION:
-            self.files, self.entries = state["files"], state["entries"]
-            self.settings_key = state["settings"]
+        self.files, self.entries, self.settings_key = self.store.load()
 
     def _save_state(self) -> None:
-        self.options.cache.mkdir(parents=True, exist_ok=True)
-        tmp = self.state_path.with_suffix(".tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump({"version": STATE_VERSION, "files": self.files, "entries": self.entries,
-                         "settings": self.settings_key}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.state_path)
+        self.store.save(self.files, self.entries, self.settings_key)
 
     def build(self) -> BuildResult:
         """Build the whole site into a staging folder and swap it in; raises ContentError."""
