@@ -1,4 +1,4 @@
-"""The build: read, prepare, translate, plan, render and write, then swap the new site in."""
+"""The build: read, prepare, translate, plan, render and write, then put the new site in place."""
 
 from __future__ import annotations
 
@@ -270,7 +270,8 @@ class Builder:
         self.store.save(self.files, self.entries, self.settings_key)
 
     def build(self) -> BuildResult:
-        """Build the whole site into a staging folder and swap it in; raises ContentError."""
+        """Build the site into a staging folder and put it in place (see digest.output); raises
+        ContentError, leaving the published site as it was."""
         options = self.options
         started = time.perf_counter()
         result = BuildResult()
@@ -289,7 +290,6 @@ class Builder:
             result.notes, result.warnings = previous["notes"], previous["warnings"]
             result.seconds = time.perf_counter() - started
             return result
-        from digest.feeds import robots_txt, rss_feed, sitemap
         from digest.pages import plan_pages, sort_entries
 
         self._load_state()
@@ -321,15 +321,7 @@ class Builder:
                          and not writer.link_from(options.output, p.output_path)]
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
-            writer.write("index.html", renderer.render_template("index.html", "ar", page=None).encode())
-            writer.write("404.html", renderer.render_template("404.html", "ar", page=None).encode())
-            for lang in LANGS:
-                writer.write(f"{lang}/feed.xml", rss_feed(entries, lang, config))
-            writer.write("sitemap.xml", sitemap(pages, config))
-            writer.write("robots.txt", robots_txt(config))
-            if options.theme.is_dir():
-                writer.copy_tree(options.theme, "theme")
-            static = sorted(set(writer.written) - {p.output_path for p in todo})
+            static = _write_static(writer, renderer, entries, pages, config, options.theme)
             mark = result.phase("feeds", mark)
             if patch:
                 gone = set(old_files) | set(previous.get("static", []))
@@ -589,6 +581,21 @@ def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[
     tasks.extend((len(ordered) + a, len(ordered) + b) for a, b in _chunks(len(articles), jobs))
     ordered.extend(articles)
     return ordered, tasks
+
+
+def _write_static(writer: SiteWriter, renderer: Renderer, entries: list[Entry], pages: list[Page],
+                  config: Config, theme: Path) -> list[str]:
+    """Everything but the pages, made on every build: root and 404 pages, feeds, sitemap, robots.txt
+    and the theme. Returns their paths in the site."""
+    from digest.feeds import robots_txt, rss_feed, sitemap
+
+    files = {"index.html": renderer.render_template("index.html", "ar", page=None).encode(),
+             "404.html": renderer.render_template("404.html", "ar", page=None).encode(),
+             **{f"{lang}/feed.xml": rss_feed(entries, lang, config) for lang in LANGS},
+             "sitemap.xml": sitemap(pages, config), "robots.txt": robots_txt(config)}
+    for relpath, data in files.items():
+        writer.write(relpath, data)
+    return [*files, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
 
 
 def _page_keys(pages: list[Page], page_settings: str) -> None:
