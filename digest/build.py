@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 import os
 import pickle
 import time
@@ -179,8 +178,6 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
     """
     from digest.entries import English
     from digest.models import ModelError, find_model
-    from digest.tcache import TranslationCache
-    from digest.translate import TranslationSettings, translate_texts
 
     complete = [e for e in entries if e.english.by == "editor" and e.english.summary]
     if len(complete) == len(entries):
@@ -198,6 +195,9 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
                                                                         and e.english.summary)]
     if not needing:
         return
+    from digest.tcache import TranslationCache
+    from digest.translate import TranslationSettings, translate_texts
+
     texts: list[str] = []
     for entry in needing:
         texts.append("" if entry.english.by == "editor" else entry.article.title)
@@ -422,6 +422,8 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
                 out.extend(part)
                 meter.update(len(part))
         else:
+            import multiprocessing  # only for a big build: imported on demand
+
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for part in pool.imap(_read_range, _chunks(len(files), jobs)):
                     out.extend(part)
@@ -455,6 +457,8 @@ def _prepare_all(articles: list[Article], config: Config, jobs: int, progress: b
                 out.extend(part)
                 meter.update(len(part))
         else:
+            import multiprocessing  # only for a big build: imported on demand
+
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for part in pool.imap(_prepare_range, chunks):
                     out.extend(part)
@@ -495,13 +499,11 @@ def _page_settings_key(options: BuildOptions, settings: str) -> str:
 
 def _inputs_key(options: BuildOptions, page_settings: str) -> str:
     """Settings, templates, theme and translation model: what can change pages besides the content."""
-    from digest.models import find_model
+    from digest.models import installed_listing
 
-    model = find_model("ar", "en")
     theme = sorted((str(p), stamp(p)) for p in options.theme.rglob("*") if p.is_file()) \
         if options.theme.is_dir() else []
-    parts = (page_settings, options.drafts, theme,
-             (model.name, model.version, str(model.path)) if model else None,
+    parts = (page_settings, options.drafts, theme, installed_listing(),
              str(options.content.resolve()), options.strict)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
@@ -618,6 +620,8 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
             for bounds in tasks:
                 meter.update(_render_range(bounds))
         else:
+            import multiprocessing  # only for a big build: imported on demand
+
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for done in pool.imap_unordered(_render_range, tasks):
                     meter.update(done)

@@ -23,6 +23,7 @@ directories).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -30,16 +31,31 @@ import socket
 import sys
 import tempfile
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import packaging.version
-from argostranslate import package as argos_package
 from argostranslate import settings as argos_settings
+
+if TYPE_CHECKING:
+    from argostranslate import package as argos_package
+else:
+    def _lazy(name: str):  # the standard library's recipe (importlib.util.LazyLoader docs)
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.find_spec(name)
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    # Loaded on first use: a build that only needs to know whether any package is installed
+    # (the usual case, see installed_listing) does not pay for it and sentencepiece.
+    argos_package = _lazy("argostranslate.package")
 
 __all__ = [
     "Model",
@@ -166,8 +182,34 @@ def _version_key(version: str) -> tuple[int, packaging.version.Version | str]:
         return (0, version)
 
 
+def installed_listing() -> list[tuple[str, int, int]]:
+    """Every package's metadata.json in the search directories, with its time and size.
+
+    Cheap (no package is read), and it changes whenever what ``find_model`` answers can change:
+    a build's fingerprint uses it, and with nothing installed ``find_model`` stops here.
+    """
+    found = []
+    for directory in _search_dirs():
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("."):
+                continue
+            metadata = os.path.join(directory, name, "metadata.json")
+            try:
+                st = os.stat(metadata)
+            except OSError:
+                continue
+            found.append((metadata, st.st_mtime_ns, st.st_size))
+    return found
+
+
 def find_model(from_code: str = "ar", to_code: str = "en") -> Model | None:
     """The installed ``from_code``->``to_code`` model with the highest version."""
+    if not installed_listing():
+        return None
     candidates = [
         m for m in installed_models() if m.from_code == from_code and m.to_code == to_code
     ]
@@ -316,6 +358,8 @@ def _resolve(url: str, timeout: float) -> None:
 
 
 def _fetch(url: str, timeout: float) -> bytes:
+    import urllib.request  # only here and when downloading: it is slow to import
+
     _resolve(url, timeout)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -324,6 +368,8 @@ def _fetch(url: str, timeout: float) -> bytes:
 
 def _available(from_code: str, to_code: str, timeout: float) -> argos_package.AvailablePackage:
     """The newest matching package in the index (which is saved where Argos keeps it)."""
+    import urllib.error
+
     url = _index_url()
     try:
         data = _fetch(url, timeout)
@@ -349,6 +395,9 @@ def _available(from_code: str, to_code: str, timeout: float) -> argos_package.Av
 
 def _download(url: str, target: Path, timeout: float, progress: bool) -> None:
     """Stream ``url`` into ``target`` with a tqdm bar (bytes, rate, time left)."""
+    import urllib.error
+    import urllib.request
+
     from tqdm import tqdm
 
     _resolve(url, timeout)
@@ -390,6 +439,8 @@ def download_model(
     available = _available(from_code, to_code, timeout)
     if progress is None:
         progress = sys.stderr.isatty()
+    import urllib.error
+
     downloads = Path(argos_settings.downloads_dir)
     downloads.mkdir(parents=True, exist_ok=True)
     target = downloads / (argos_package.argospm_package_name(available) + ".argosmodel")
