@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -305,6 +306,10 @@ class Builder:
         mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
+        # The articles are hundreds of thousands of long-lived objects: keep the cyclic garbage
+        # collector from walking them again and again while pages are planned and rendered (in
+        # forked workers too, where walking them would also unshare their memory).
+        gc.freeze()
         pages = plan_pages(entries, config)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
