@@ -68,23 +68,28 @@ def _ltr_code(md: MarkdownIt, rule: str) -> None:
 # markdown-it-py spends most of a build's Markdown time (~0.5 ms an article) finding that out.
 # Anything else, or any doubt, goes to markdown-it; tests/test_markup.py checks on generated
 # bodies that both ways give the same HTML and text.
-_NOT_PLAIN = re.compile(
-    r"[\\`*_\[\]<>&|~\x00\r\t]"  # inline markup, entities, HTML, tables, escapes
-    r"|^ {0,3}(?:[-+=#]|\d+[.)])"  # headings, lists, rules, setext underlines
-    r"|^ {4}"  # indented code
-    r"| {2,}\n(?! *$)",  # a hard line break (two spaces before the end of a line inside a paragraph)
-    re.M,
-)
-# Spaces other than the plain one: markdown-it-py strips them only at the edges of a paragraph,
-# which the shortcut follows for the no-break space (common in news copy) and does not try for
-# the others.
-_OTHER_SPACE = re.compile(r"[^\S \n\u00a0]")
+
+# Every character Python counts as a space except the plain space, the line feed and the
+# no-break space: markdown-it-py strips them at a paragraph's ends only, which the shortcut
+# follows for the no-break space (common in news copy) and does not try for these.
+OTHER_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_PLAIN_CHAR = re.compile(r"[\\`*_\[\]<>&|~\x00" + OTHER_SPACES + "]")  # inline markup, entities, HTML, tables
+_NOT_PLAIN_LINE = re.compile(r"\n(?: {0,3}(?:[-+=#]|\d+[.)])| {4})")  # headings, lists, rules, code
+_HARD_BREAK = re.compile(r" {2,}\n(?! *$)", re.M)  # two spaces ending a line inside a paragraph
+
+
+def _looks_plain(body: str) -> bool:
+    """No character and no line start that Markdown gives a meaning to (three scans, each of
+    which the regular expression engine runs at C speed)."""
+    if _NOT_PLAIN_CHAR.search(body) or _NOT_PLAIN_LINE.search("\n" + body):
+        return False
+    return "  \n" not in body or not _HARD_BREAK.search(body)
 
 
 def _plain_paragraphs(body: str) -> list[list[str]] | None:
     """The lines of each paragraph as markdown-it-py reads them, when the body is plain
     paragraphs; else None."""
-    if _NOT_PLAIN.search(body) or _OTHER_SPACE.search(body):
+    if not _looks_plain(body):
         return None
     paragraphs: list[list[str]] = []
     group: list[str] = []

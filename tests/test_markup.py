@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from digest.markup import _plain_paragraphs, render_markdown, render_with_markdown_it
+from digest.markup import OTHER_SPACES, _plain_paragraphs, render_markdown, render_with_markdown_it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +57,9 @@ def test_the_sample_articles_render_the_same_both_ways():
     for path in sorted((ROOT / "content").glob("*.md")):
         body = path.read_text(encoding="utf-8").split("---\n", 2)[2]
         assert render_markdown(body) == render_with_markdown_it(body), path.name
+
+
+def test_other_spaces_are_every_python_space_but_three():
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" ", "\n", "\u00a0"}
+    assert {c for c in spaces if re.fullmatch("[" + OTHER_SPACES + "]", c)} == spaces
+    assert not re.search("[" + OTHER_SPACES + "]", " \n\u00a0abc")
