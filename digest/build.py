@@ -308,8 +308,10 @@ class Builder:
         mark = result.phase("translate", mark)
         # The articles are hundreds of thousands of long-lived objects: keep the cyclic garbage
         # collector from walking them again and again while pages are planned and rendered (in
-        # forked workers too, where walking them would also unshare their memory).
-        gc.freeze()
+        # forked workers too, where walking them would also unshare their memory). Once per
+        # process: the preview's later rebuilds add few objects, and must not pin their garbage.
+        if not gc.get_freeze_count():
+            gc.freeze()
         pages = plan_pages(entries, config)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
