@@ -32,6 +32,7 @@ STATE_VERSION = 2
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
+_FROZEN = False  # whether this process has frozen the garbage collector's view (see Builder.build)
 
 
 @dataclass
@@ -310,8 +311,10 @@ class Builder:
         # collector from walking them again and again while pages are planned and rendered (in
         # forked workers too, where walking them would also unshare their memory). Once per
         # process: the preview's later rebuilds add few objects, and must not pin their garbage.
-        if not gc.get_freeze_count():
+        global _FROZEN
+        if not _FROZEN:
             gc.freeze()
+            _FROZEN = True
         pages = plan_pages(entries, config)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):

@@ -24,13 +24,11 @@ class Page:
     lang: str
     context: dict[str, Any] = field(default_factory=dict)
     key: str = ""  # hash of what the page shows; pages with equal keys render equal bytes
+    output_path: str = field(init=False, repr=False)  # file path inside the output folder
 
-    @property
-    def output_path(self) -> str:
-        """File path inside the output folder."""
-        if self.url.endswith("/"):
-            return self.url.lstrip("/") + "index.html"
-        return self.url.lstrip("/")
+    def __post_init__(self) -> None:
+        path = self.url.lstrip("/")
+        self.output_path = path + "index.html" if self.url.endswith("/") else path
 
 
 def other(lang: str) -> str:
@@ -66,7 +64,7 @@ def sort_entries(entries: list[Entry]) -> list[Entry]:
 
 def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
     """All HTML pages of the site, in a stable order. `entries` must be sorted newest first."""
-    prints = {e.slug: e.fingerprint() for e in entries}
+    prints = {e.article.slug: e.fingerprint() for e in entries}
     by_category: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
         if entry.category_slug:
@@ -93,7 +91,7 @@ def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
             pages.append(Page(day_url(lang, day), "day.html", lang,
                               {"day": day, "entries": members, "nav": nav,
                                "alternate": day_url(other(lang), day)},
-                              _key("day", lang, day, [prints[e.slug] for e in members], nav_key)))
+                              _key("day", lang, day, [prints[e.article.slug] for e in members], nav_key)))
     return pages
 
 
@@ -113,6 +111,6 @@ def _listing(entries: list[Entry], lang: str, url_of, kind: str, title: str,
             "alternate": url_of(other(lang), number),
             "nav": nav,
         }
-        key = _key(kind, lang, title, number, count, [prints[e.slug] for e in chunk], nav_key)
+        key = _key(kind, lang, title, number, count, [prints[e.article.slug] for e in chunk], nav_key)
         pages.append(Page(url_of(lang, number), "list.html", lang, context, key))
     return pages
