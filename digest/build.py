@@ -8,10 +8,10 @@ import hashlib
 import os
 import pickle
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from digest.config import LANGS, Config, load_config
 from digest.content import Article, check_unique_slugs, content_files, read_article
@@ -32,6 +32,7 @@ STATE_VERSION = 2
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
+T = TypeVar("T")
 _FROZEN = False  # whether this process has frozen the garbage collector's view (see Builder.build)
 
 
@@ -424,24 +425,11 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
     jobs = jobs or os.cpu_count() or 1
     _READ_JOB = (files, config, prepare_too, drafts)
     meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
-    out: list[Read] = []
     try:
-        if jobs == 1 or len(files) < PARALLEL_MIN_ARTICLES:
-            parts: Iterable[list[Read]] = map(_read_range, _chunks(len(files), 1))
-            for part in parts:
-                out.extend(part)
-                meter.update(len(part))
-        else:
-            import multiprocessing  # only for a big build: imported on demand
-
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for part in pool.imap(_read_range, _chunks(len(files), jobs)):
-                    out.extend(part)
-                    meter.update(len(part))
+        return _in_chunks(_read_range, len(files), jobs, meter)
     finally:
         _READ_JOB = None
         meter.close()
-    return out
 
 
 def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:
@@ -457,25 +445,34 @@ def _prepare_all(articles: list[Article], config: Config, jobs: int, progress: b
     global _PREPARE_JOB
     jobs = jobs or os.cpu_count() or 1
     _PREPARE_JOB = (articles, config)
-    chunks = _chunks(len(articles), jobs)
     meter = Progress(len(articles), "preparing", "article", progress, PROGRESS_MIN_ITEMS)
-    out: list[Entry] = []
     try:
-        if jobs == 1 or len(articles) < PARALLEL_MIN_ARTICLES:
-            parts = map(_prepare_range, chunks)
-            for part in parts:
-                out.extend(part)
-                meter.update(len(part))
-        else:
-            import multiprocessing  # only for a big build: imported on demand
-
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for part in pool.imap(_prepare_range, chunks):
-                    out.extend(part)
-                    meter.update(len(part))
+        return _in_chunks(_prepare_range, len(articles), jobs, meter)
     finally:
         _PREPARE_JOB = None
         meter.close()
+
+
+def _in_chunks(work: Callable[[tuple[int, int]], list[T]], count: int, jobs: int, meter: Progress) -> list[T]:
+    """work(range) over `count` items, in order, in forked workers when there are enough of them.
+
+    The items reach the workers through a module global that the caller sets (forked workers
+    inherit it), so only the results are pickled.
+    """
+    out: list[T] = []
+
+    def collect(parts: Iterable[list[T]]) -> None:
+        for part in parts:
+            out.extend(part)
+            meter.update(len(part))
+
+    if jobs == 1 or count < PARALLEL_MIN_ARTICLES:
+        collect(map(work, _chunks(count, 1)))
+    else:
+        import multiprocessing  # only for a big build: imported on demand
+
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            collect(pool.imap(work, _chunks(count, jobs)))
     return out
 
 
