@@ -13,7 +13,6 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
-    Template,
     pass_context,
     select_autoescape,
 )
@@ -58,10 +57,9 @@ class Renderer:
         )
         self.messages = messages
         self._per_lang: dict[str, dict[str, Any]] = {}
-        # Rendered teasers by (template, lang, level, entry fingerprint): an article shows in its
-        # home page, category page and day page, so each teaser is rendered once, not three times.
+        # Rendered teasers by (lang, level, entry fingerprint): an article shows on its home,
+        # category and day pages, so each teaser is rendered once rather than on every page.
         self._teasers: dict[tuple[str, int, str], Markup] = {}
-        self._macros: Template | None = None
         self._macro_modules: dict[str, Any] = {}
         base_path = urlsplit(config.base_url).path.rstrip("/")
 
@@ -142,16 +140,13 @@ class Renderer:
 
     def teaser(self, entry: Entry, lang: str, level: int) -> Markup:
         """The `teaser` macro of _macros.html for one entry, rendered once and reused while the
-        entry and the template stay the same."""
-        macros = self.env.get_template("_macros.html")  # a new object when the file changed
-        if macros is not self._macros:
-            self._macros, self._macro_modules = macros, {}
-            self._teasers.clear()
+        entry stays the same (a Renderer lives only while the templates do: see Builder)."""
         key = (lang, level, entry.fingerprint())
         html = self._teasers.get(key)
         if html is None:
             module = self._macro_modules.get(lang)
             if module is None:
+                macros = self.env.get_template("_macros.html")
                 module = self._macro_modules[lang] = macros.make_module(vars=self.globals_for(lang))
             if len(self._teasers) >= TEASER_MEMO_MAX:  # bound memory on a huge site
                 self._teasers.clear()
