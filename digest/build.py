@@ -308,14 +308,7 @@ class Builder:
         mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
-        # The articles are hundreds of thousands of long-lived objects: keep the cyclic garbage
-        # collector from walking them again and again while pages are planned and rendered (in
-        # forked workers too, where walking them would also unshare their memory). Once per
-        # process: the preview's later rebuilds add few objects, and must not pin their garbage.
-        global _FROZEN
-        if not _FROZEN:
-            gc.freeze()
-            _FROZEN = True
+        _freeze_once()
         pages = plan_pages(entries, config)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
@@ -335,14 +328,8 @@ class Builder:
             static = _write_static(writer, renderer, entries, pages, config, options.theme)
             mark = result.phase("feeds", mark)
             if patch:
-                gone = set(old_files) | set(previous.get("static", []))
-                gone -= {p.output_path for p in pages}
-                gone -= set(static)
-                # The manifest describes the live site; while it changes, there is none.
-                manifest_path.unlink(missing_ok=True)
-                changed = [rel for rel in static if not same_file(writer.root, options.output, rel)]
-                commit_patch(writer.root, options.output, sorted({p.output_path for p in todo} | set(changed)),
-                             sorted(gone))
+                manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
+                _patch_in(writer, options.output, pages, todo, static, previous)
             else:
                 swap_in(writer.root, options.output, background_cleanup=len(pages) > 2000)
             mark = result.phase("swap", mark)
@@ -590,6 +577,28 @@ def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[
     tasks.extend((len(ordered) + a, len(ordered) + b) for a, b in _chunks(len(articles), jobs))
     ordered.extend(articles)
     return ordered, tasks
+
+
+def _freeze_once() -> None:
+    """Keep the cyclic garbage collector off the objects alive now: the articles, hundreds of
+    thousands of long-lived objects, which it would otherwise walk again and again while pages
+    are planned and rendered (in forked workers too, where walking them unshares their memory).
+    Once per process: the preview's later rebuilds add few objects, and must not pin garbage."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+
+
+def _patch_in(writer: SiteWriter, output: Path, pages: list[Page], todo: list[Page], static: list[str],
+              previous: dict) -> None:
+    """Move the rendered pages and the changed static files into the live site, and delete the
+    files of the previous build that this one no longer has."""
+    gone = set(previous.get("pages", {})) | set(previous.get("static", []))
+    gone -= {p.output_path for p in pages}
+    gone -= set(static)
+    changed = [rel for rel in static if not same_file(writer.root, output, rel)]
+    commit_patch(writer.root, output, sorted({p.output_path for p in todo} | set(changed)), sorted(gone))
 
 
 def _write_static(writer: SiteWriter, renderer: Renderer, entries: list[Entry], pages: list[Page],
