@@ -129,7 +129,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
 
     `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
     are not parsed again; it is updated in place. Given `prepared`, each article read without
-    problems is also prepared where it was read, and its Entry put there by file: one pass over
+    errors is also prepared where it was read, and its Entry put there by file: one pass over
     the cores, and the article's text never travels between processes.
     """
     config = config or load_config(options.config, options.base_url)
@@ -239,6 +239,9 @@ class Builder:
         self.settings_key = ""
         self.save_each_build = save_each_build  # the preview saves once, when it stops
         self._state_loaded = False
+        # Entries prepared while reading, until a build adopts them: kept when that build fails
+        # on another file, so the next one (the preview's, after the fix) need not read them again.
+        self._prepared: dict[str, Entry] = {}
         self._unsaved = False
         self._renderer: tuple[str, Renderer] | None = None
 
@@ -298,13 +301,13 @@ class Builder:
         self._load_state()
         if settings != self.settings_key:  # settings shape every prepared article
             self.files, self.entries, self.settings_key = {}, {}, settings
+            self._prepared.clear()
         mark = result.phase("state", mark)
-        prepared: dict[str, Entry] = {}
-        loaded = load(options, self.files, config, scanned, prepared)
+        loaded = load(options, self.files, config, scanned, self._prepared)
         result.warnings = loaded.warnings
         renderer = self.renderer(config, page_settings)
         mark = result.phase("read", mark)
-        entries = sort_entries(self._prepare(loaded.articles, config, prepared))
+        entries = sort_entries(self._prepare(loaded.articles, config))
         mark = result.phase("prepare", mark)
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
@@ -344,31 +347,29 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _prepare(self, articles: list[Article], config: Config, prepared: dict[str, Entry]) -> list[Entry]:
-        """Prepared entries: those prepared while reading, then those whose article is unchanged
-        since the last build, then the rest, prepared now."""
+    def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:
+        """An entry per article: the one prepared while it was read, or the one kept from an
+        earlier build for the same article, or (rarely: a draft shown again) one prepared now."""
+        from digest.entries import prepare
+
         out: list[Entry] = []
-        fresh: list[Article] = []
         for article in articles:
+            ready = self._prepared.pop(article.path, None)
             known = self.entries.get(article.path)
-            ready = prepared.get(article.path)
             if ready is not None and ready.article is article:
-                self.entries[article.path] = (article, ready)
-                out.append(ready)
+                entry = ready
             elif known is not None and known[0] is article:
-                out.append(known[1])
-            elif article.body_dropped:  # prepared once, then left out (a draft): read it again
-                again, _ = read_article(Path(article.path), article.path, config)
-                fresh.append(again if again is not None else article)
+                entry = known[1]
             else:
-                fresh.append(article)
-        for article, entry in zip(fresh, _prepare_all(fresh, config, self.options.jobs, self.options.progress),
-                                  strict=True):
-            # One Article object, not the worker's copy too; its Markdown is not needed any more.
-            entry.article = article
-            article.body, article.body_dropped = "", True
+                source = article
+                if article.body_dropped:  # its Markdown went after an earlier preparation: read it again
+                    source = read_article(Path(article.path), article.path, config)[0] or article
+                entry = prepare(source, config)
+                entry.article = article  # the object the file cache holds, so the next build knows it
+                article.body, article.body_dropped = "", True
             self.entries[article.path] = (article, entry)
             out.append(entry)
+        self._prepared.clear()
         live = {a.path for a in articles}
         for gone in set(self.entries) - live:
             del self.entries[gone]
@@ -380,7 +381,6 @@ def build(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
 
-_PREPARE_JOB: tuple[list[Article], Config] | None = None
 _READ_JOB: tuple[list[tuple[str, str]], Config, bool, bool] | None = None
 Read = tuple[Article | None, list[Problem], "Entry | None"]
 
@@ -389,7 +389,8 @@ def _read_one(path: str, shown: str, config: Config, prepare_too: bool, drafts: 
     from digest.entries import prepare
 
     article, problems = read_article(path, shown, config)
-    if not prepare_too or article is None or problems or (article.draft and not drafts):
+    if not prepare_too or article is None or (article.draft and not drafts) \
+            or any(not p.warning for p in problems):
         return article, problems, None
     entry = prepare(article, config)
     # The Markdown is not needed once the HTML exists: a 30,000-article build stays well under
@@ -416,27 +417,6 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
         return _in_chunks(_read_range, len(files), jobs, meter)
     finally:
         _READ_JOB = None
-        meter.close()
-
-
-def _prepare_range(bounds: tuple[int, int]) -> list[Entry]:
-    assert _PREPARE_JOB is not None
-    from digest.entries import prepare
-
-    articles, config = _PREPARE_JOB
-    return [prepare(a, config) for a in articles[bounds[0] : bounds[1]]]
-
-
-def _prepare_all(articles: list[Article], config: Config, jobs: int, progress: bool | None) -> list[Entry]:
-    """prepare() for many articles, over all cores when there are enough to pay for it."""
-    global _PREPARE_JOB
-    jobs = jobs or os.cpu_count() or 1
-    _PREPARE_JOB = (articles, config)
-    meter = Progress(len(articles), "preparing", "article", progress, PROGRESS_MIN_ITEMS)
-    try:
-        return _in_chunks(_prepare_range, len(articles), jobs, meter)
-    finally:
-        _PREPARE_JOB = None
         meter.close()
 
 

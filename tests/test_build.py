@@ -334,3 +334,25 @@ def test_a_small_change_rewrites_nothing_else_and_a_removed_theme_file_goes(proj
     (fresh.content / f"{SEED}.md").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     fresh.build()
     assert tree_bytes(project.output) == tree_bytes(fresh.output)
+
+
+def test_after_a_failed_build_the_kept_builder_prepares_only_the_fixed_file(empty_project, monkeypatch):
+    """The preview after a mistake: the articles read by the failed build are not read again."""
+    import digest.entries
+    from digest.build import Builder
+    from digest.problems import ContentError
+
+    for i in range(6):
+        empty_project.write(f"a{i}.md", article(title=f"مقال {i}"))
+    broken = empty_project.write("broken.md", "---\ntitle: [\n---\nنص.\n")
+    builder = Builder(empty_project.options(in_place=True, jobs=1), save_each_build=False)
+    with pytest.raises(ContentError):
+        builder.build()
+    prepared = []
+    real_prepare = digest.entries.prepare
+    monkeypatch.setattr(digest.entries, "prepare", lambda a, c: prepared.append(a.path) or real_prepare(a, c))
+    broken.write_text(article(title="أصلحته"), encoding="utf-8")
+    builder.build()
+    assert prepared == [str(broken)]
+    assert "أصلحته" in (empty_project.output / "ar" / "broken" / "index.html").read_text(encoding="utf-8")
+    assert "مقال 5" in (empty_project.output / "ar" / "a5" / "index.html").read_text(encoding="utf-8")
