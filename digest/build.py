@@ -359,7 +359,8 @@ class Builder:
             if ready is not None and ready.article is article:
                 entry = ready
             elif known is not None and known[0] is article:
-                entry = known[1]
+                out.append(known[1])  # kept as it is: the state saves only what changed
+                continue
             else:
                 source = article
                 if article.body_dropped:  # its Markdown went after an earlier preparation: read it again

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from conftest import tree_bytes
 
 from digest import state
@@ -81,7 +83,8 @@ def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
                     encoding="utf-8")
     project.build()
-    assert (project.cache / "articles.delta.pickle").exists()
+    delta = pickle.loads((project.cache / "articles.delta.pickle").read_bytes())
+    assert [sorted(r["entries"]) for r in delta["records"]] == [[str(path.relative_to(project.root))]]
     builder = Builder(project.options())
     builder._load_state()
     assert len(builder.entries) == len(list(project.content.glob("*.md")))
