@@ -18,7 +18,7 @@ from digest.content import Article, check_unique_slugs, content_files, read_arti
 from digest.output import OutputLock, SiteWriter, commit_patch, recover, same_file, staging_dir, swap_in
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
-from digest.state import StateStore
+from digest.state import StateStore, read_pickle
 
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts in a third of the time without them.
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from digest.pages import Page
     from digest.render import Renderer
 
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
+PAGE_KEY_MAX = 96  # longer page keys are hashed
 STATE_VERSION = 2
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
@@ -316,8 +317,10 @@ class Builder:
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
-            old_files = previous.get("pages", {})
-            _page_keys(pages, page_settings)
+            # A page is current when its key is unchanged and so is everything every page
+            # depends on (settings, templates).
+            old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
+            _page_keys(pages)
             todo = [p for p in pages if old_files.get(p.output_path) != p.key]
             # A few pages changed: stage only those and move them in one by one. Most changed:
             # stage a whole site (unchanged pages hard-linked) and swap it in at once.
@@ -339,7 +342,7 @@ class Builder:
         result.articles = len(entries)
         result.pages = len(pages) + 2
         result.rendered, result.reused = len(todo), len(pages) - len(todo)
-        _write_manifest(manifest_path, options.output, pages, static, fingerprint, result)
+        _write_manifest(manifest_path, options.output, pages, static, fingerprint, page_settings, result)
         self._unsaved = True
         if self.save_each_build:
             self.save()
@@ -492,8 +495,7 @@ def _fingerprint(inputs: str, files: list[tuple[str, str, tuple | None]]) -> str
 def _read_manifest(path: Path, output: Path) -> dict:
     """The manifest of the current output, or {} when it describes something else."""
     try:
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)
+        data = read_pickle(path)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
         return {}
     if data.get("version") != MANIFEST_VERSION or data.get("output") != str(output.resolve()):
@@ -507,10 +509,11 @@ def _read_manifest(path: Path, output: Path) -> dict:
 
 
 def _write_manifest(path: Path, output: Path, pages: list[Page], static: list[str], fingerprint: str,
-                    result: BuildResult) -> None:
+                    page_settings: str, result: BuildResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
-            "fingerprint": fingerprint, "articles": result.articles, "count": result.pages,
+            "fingerprint": fingerprint, "page_settings": page_settings, "articles": result.articles,
+            "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "pages": {p.output_path: p.key for p in pages},
             "static": static}
     tmp = path.with_suffix(".tmp")
@@ -597,10 +600,13 @@ def _write_static(writer: SiteWriter, renderer: Renderer, entries: list[Entry], 
     return [*files, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
 
 
-def _page_keys(pages: list[Page], page_settings: str) -> None:
-    """Each page's key also covers what every page depends on (settings, templates)."""
+def _page_keys(pages: list[Page]) -> None:
+    """Long keys (list pages name every entry they show) hashed to keep the manifest small;
+    an article page's short key is kept as it is, as hashing ten thousand of them costs more
+    than it saves. A hash (hex digits) never equals a raw key (which holds separators)."""
     for page in pages:
-        page.key = hashlib.blake2b((page.key + page_settings).encode(), digest_size=16).hexdigest()
+        if len(page.key) > PAGE_KEY_MAX:
+            page.key = hashlib.blake2b(page.key.encode(), digest_size=16).hexdigest()
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

@@ -17,7 +17,7 @@ from digest.config import LANGS, Config
 from digest.entries import Entry
 
 
-@dataclass
+@dataclass(slots=True)  # ten thousand and more per build: slots make them cheaper to create
 class Page:
     url: str  # site path, e.g. "/ar/slug/"
     template: str

@@ -7,6 +7,7 @@ load applies it; once that file has grown, the next save writes the whole state 
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import secrets
@@ -33,7 +34,7 @@ class StateStore:
     def load(self) -> tuple[dict[str, tuple], dict[str, tuple], str]:
         """(files, entries, settings) as last saved; empty when missing, old or unreadable."""
         try:
-            base = _read(self.base_path)
+            base = read_pickle(self.base_path)
             if not isinstance(base, dict) or base.get("version") != self.version:
                 return {}, {}, ""
             files, entries, settings = base["files"], base["entries"], base["settings"]
@@ -42,7 +43,7 @@ class StateStore:
             return {}, {}, ""
         deltas: list[dict[str, Any]] = []
         try:
-            delta = _read(self.delta_path)
+            delta = read_pickle(self.delta_path)
             if isinstance(delta, dict) and delta.get("generation") == generation:
                 deltas = delta["records"]
                 for record in deltas:
@@ -86,9 +87,18 @@ def _apply(target: dict, changed: dict, gone: list) -> None:
         target.pop(key, None)
 
 
-def _read(path: Path) -> Any:
+def read_pickle(path: Path) -> Any:
+    """Unpickled with the cyclic collector paused: loading creates hundreds of thousands of
+    objects, none of them garbage, and the collector would walk them all again and again
+    (half of the load time)."""
     with open(path, "rb") as handle:
-        return pickle.load(handle)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return pickle.load(handle)
+        finally:
+            if was_enabled:
+                gc.enable()
 
 
 def _write(path: Path, data: Any) -> None:
