@@ -24,12 +24,11 @@ from digest.state import StateStore, read_pickle
 # work to do: a no-op build only scans, and starts in a third of the time without them.
 if TYPE_CHECKING:
     from digest.entries import Entry
-    from digest.pages import Page
+    from digest.pages import Page, Plan
     from digest.render import Renderer
 
 MANIFEST_VERSION = 4
-PAGE_KEY_MAX = 96  # longer page keys are hashed
-STATE_VERSION = 2
+STATE_VERSION = 3
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
@@ -313,36 +312,36 @@ class Builder:
         translate_entries(entries, config, options, result)
         mark = result.phase("translate", mark)
         _freeze_once()
-        pages = plan_pages(entries, config)
+        plan = plan_pages(entries, config)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
             # A page is current when its key is unchanged and so is everything every page
             # depends on (settings, templates).
             old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
-            _page_keys(pages)
-            todo = [p for p in pages if old_files.get(p.output_path) != p.key]
+            todo = plan.pages(lambda path, key: old_files.get(path) != key)
             # A few pages changed: stage only those and move them in one by one. Most changed:
             # stage a whole site (unchanged pages hard-linked) and swap it in at once.
-            patch = bool(old_files) and (options.in_place or len(todo) * 2 <= len(pages))
+            patch = bool(old_files) and (options.in_place or len(todo) * 2 <= len(plan))
             writer = SiteWriter(staging_dir(options.output))
             if not patch:
-                todo += [p for p in pages if old_files.get(p.output_path) == p.key
-                         and not writer.link_from(options.output, p.output_path)]
+                todo += plan.pages(lambda path, key: old_files.get(path) == key
+                                   and not writer.link_from(options.output, path))
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
-            static = _write_static(writer, renderer, entries, pages, config, options.theme)
+            static = _write_static(writer, renderer, plan, config, options.theme)
             mark = result.phase("feeds", mark)
+            keys = plan.keys()
             if patch:
                 manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
-                _patch_in(writer, options.output, pages, todo, static, previous)
+                _patch_in(writer, options.output, keys, todo, static, previous)
             else:
-                swap_in(writer.root, options.output, background_cleanup=len(pages) > 2000)
+                swap_in(writer.root, options.output, background_cleanup=len(keys) > 2000)
             mark = result.phase("swap", mark)
         result.articles = len(entries)
-        result.pages = len(pages) + 2
-        result.rendered, result.reused = len(todo), len(pages) - len(todo)
-        _write_manifest(manifest_path, options.output, pages, static, fingerprint, page_settings, result)
+        result.pages = len(keys) + 2
+        result.rendered, result.reused = len(todo), len(keys) - len(todo)
+        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, result)
         self._unsaved = True
         if self.save_each_build:
             self.save()
@@ -508,13 +507,13 @@ def _read_manifest(path: Path, output: Path) -> dict:
     return data
 
 
-def _write_manifest(path: Path, output: Path, pages: list[Page], static: list[str], fingerprint: str,
+def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list[str], fingerprint: str,
                     page_settings: str, result: BuildResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
             "fingerprint": fingerprint, "page_settings": page_settings, "articles": result.articles,
             "count": result.pages,
-            "notes": result.notes, "warnings": result.warnings, "pages": {p.output_path: p.key for p in pages},
+            "notes": result.notes, "warnings": result.warnings, "pages": keys,
             "static": static}
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
@@ -574,39 +573,29 @@ def _freeze_once() -> None:
         _FROZEN = True
 
 
-def _patch_in(writer: SiteWriter, output: Path, pages: list[Page], todo: list[Page], static: list[str],
+def _patch_in(writer: SiteWriter, output: Path, keys: dict[str, str], todo: list[Page], static: list[str],
               previous: dict) -> None:
     """Move the rendered pages and the changed static files into the live site, and delete the
     files of the previous build that this one no longer has."""
     gone = set(previous.get("pages", {})) | set(previous.get("static", []))
-    gone -= {p.output_path for p in pages}
+    gone -= keys.keys()
     gone -= set(static)
     changed = [rel for rel in static if not same_file(writer.root, output, rel)]
     commit_patch(writer.root, output, sorted({p.output_path for p in todo} | set(changed)), sorted(gone))
 
 
-def _write_static(writer: SiteWriter, renderer: Renderer, entries: list[Entry], pages: list[Page],
-                  config: Config, theme: Path) -> list[str]:
+def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Config, theme: Path) -> list[str]:
     """Everything but the pages, made on every build: root and 404 pages, feeds, sitemap, robots.txt
     and the theme. Returns their paths in the site."""
     from digest.feeds import robots_txt, rss_feed, sitemap
 
     files = {"index.html": renderer.render_template("index.html", "ar", page=None).encode(),
              "404.html": renderer.render_template("404.html", "ar", page=None).encode(),
-             **{f"{lang}/feed.xml": rss_feed(entries, lang, config) for lang in LANGS},
-             "sitemap.xml": sitemap(pages, config), "robots.txt": robots_txt(config)}
+             **{f"{lang}/feed.xml": rss_feed(plan.entries, lang, config) for lang in LANGS},
+             "sitemap.xml": sitemap(plan, config), "robots.txt": robots_txt(config)}
     for relpath, data in files.items():
         writer.write(relpath, data)
     return [*files, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
-
-
-def _page_keys(pages: list[Page]) -> None:
-    """Long keys (list pages name every entry they show) hashed to keep the manifest small;
-    an article page's short key is kept as it is, as hashing ten thousand of them costs more
-    than it saves. A hash (hex digits) never equals a raw key (which holds separators)."""
-    for page in pages:
-        if len(page.key) > PAGE_KEY_MAX:
-            page.key = hashlib.blake2b(page.key.encode(), digest_size=16).hexdigest()
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

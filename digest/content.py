@@ -33,7 +33,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # thousands are kept between builds: slots make them smaller and faster to load
 class Article:
     """An article as the editor wrote it; derived text (HTML, summaries, English) comes later."""
 

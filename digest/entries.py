@@ -14,7 +14,7 @@ from digest.slugs import ascii_slug
 from digest.summarize import summary_text
 
 
-@dataclass
+@dataclass(slots=True)
 class English:
     """English title and summary with who made them: the editors, a named model, or nobody yet."""
 
@@ -24,7 +24,7 @@ class English:
     model: str = ""  # "name version" of the Argos package for machine translation
 
 
-@dataclass
+@dataclass(slots=True)  # as Article
 class Entry:
     article: Article
     html: str

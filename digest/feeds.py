@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from email.utils import format_datetime
 from urllib.parse import quote
 
-from digest.config import Config
+from digest.config import LANGS, Config
 from digest.entries import Entry
-from digest.pages import Page, article_url
+from digest.pages import Plan, article_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -69,7 +69,7 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
     return _serialise(rss)
 
 
-def sitemap(pages: list[Page], config: Config) -> bytes:
+def sitemap(plan: Plan, config: Config) -> bytes:
     """Every page with `xhtml:link` alternates for both languages of its pair.
 
     Written as text rather than through ElementTree, since it lists every page of the site: the
@@ -78,17 +78,24 @@ def sitemap(pages: list[Page], config: Config) -> bytes:
     """
     base = html.escape(config.base_url.rstrip("/"))
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
-    for page in pages:
-        url, other = page.url, page.context["alternate"]
+
+    def add(lang: str, url: str, other: str, lastmod: str) -> None:
         if not (url.isascii() and other.isascii()):
             url, other = quote(url), quote(other)
-        ar, en = (url, other) if page.lang == "ar" else (other, url)
-        entry = page.context.get("entry")
-        lastmod = f"<lastmod>{entry.article.date.isoformat()}</lastmod>" if entry is not None else ""
+        ar, en = (url, other) if lang == "ar" else (other, url)
         out.append(
             f'  <url><loc>{base}{url}</loc>{lastmod}<xhtml:link rel="alternate" hreflang="ar" href="{base}{ar}"/>'
             f'<xhtml:link rel="alternate" hreflang="en" href="{base}{en}"/>'
             f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}{ar}"/></url>\n')
+
+    for lang in LANGS:
+        there = "en" if lang == "ar" else "ar"
+        for entry in plan.entries:
+            slug = entry.article.slug
+            add(lang, f"/{lang}/{slug}/", f"/{there}/{slug}/",
+                f"<lastmod>{entry.article.date.isoformat()}</lastmod>")
+        for page in plan.lists[lang]:
+            add(lang, page.url, page.context["alternate"], "")
     out.append("</urlset>\n")
     return "".join(out).encode()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -52,9 +53,16 @@ def category_url(lang: str, slug: str, number: int = 1) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
+PAGE_KEY_MAX = 96  # longer keys (list pages name every entry they show) are hashed
+
+
 def _key(*parts: object) -> str:
-    """What a page shows, as text: fingerprints joined, hashed later with the templates' key."""
-    return "\x1f".join(p if isinstance(p, str) else "\x1e".join(p) if isinstance(p, list) else str(p) for p in parts)
+    """What a page shows, as text: fingerprints joined. A long one is hashed to keep the build
+    manifest small; a hash (hex digits) never equals a raw key, which holds separators."""
+    key = "\x1f".join(p if isinstance(p, str) else "\x1e".join(p) if isinstance(p, list) else str(p) for p in parts)
+    if len(key) > PAGE_KEY_MAX:
+        return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return key
 
 
 def sort_entries(entries: list[Entry]) -> list[Entry]:
@@ -62,8 +70,54 @@ def sort_entries(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: e.order)
 
 
-def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
-    """All HTML pages of the site, in a stable order. `entries` must be sorted newest first."""
+@dataclass
+class Plan:
+    """Every page of the site, in a stable order: per language, its article pages, then its lists.
+
+    List and day pages are made up front (a few per hundred articles). Article pages, two per
+    article, are made only when one is rendered: a build that changed one article need not make
+    twenty thousand page objects to find the four pages that changed.
+    """
+
+    entries: list[Entry]  # newest first
+    lists: dict[str, list[Page]]  # per language: home, category and day pages
+    nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
+    nav_key: str  # changes when the categories do: every page shows them
+
+    def article_key(self, entry: Entry, lang: str) -> str:
+        return f"article\x1f{lang}\x1f{entry.fingerprint()}\x1f{self.nav_key}"
+
+    def article_page(self, entry: Entry, lang: str) -> Page:
+        slug = entry.article.slug
+        return Page(f"/{lang}/{slug}/", "article.html", lang,
+                    {"entry": entry, "nav": self.nav[lang], "alternate": f"/{other(lang)}/{slug}/"},
+                    self.article_key(entry, lang))
+
+    def __len__(self) -> int:
+        return len(LANGS) * len(self.entries) + sum(len(pages) for pages in self.lists.values())
+
+    def keys(self) -> dict[str, str]:
+        """Output path to key, for every page."""
+        keys: dict[str, str] = {}
+        for lang in LANGS:
+            for entry in self.entries:
+                keys[f"{lang}/{entry.article.slug}/index.html"] = self.article_key(entry, lang)
+            keys.update((page.output_path, page.key) for page in self.lists[lang])
+        return keys
+
+    def pages(self, keep: Callable[[str, str], bool] = lambda path, key: True) -> list[Page]:
+        """The pages for which keep(output path, key) is true, in the plan's order."""
+        out: list[Page] = []
+        for lang in LANGS:
+            for entry in self.entries:
+                if keep(f"{lang}/{entry.article.slug}/index.html", self.article_key(entry, lang)):
+                    out.append(self.article_page(entry, lang))
+            out.extend(page for page in self.lists[lang] if keep(page.output_path, page.key))
+        return out
+
+
+def plan_pages(entries: list[Entry], config: Config) -> Plan:
+    """The site's pages. `entries` must be sorted newest first."""
     prints = {e.article.slug: e.fingerprint() for e in entries}
     by_category: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
@@ -71,16 +125,11 @@ def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
             by_category.setdefault((entry.category_slug, entry.article.category), []).append(entry)
     categories = sorted(by_category)
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
-    pages: list[Page] = []
+    navs: dict[str, list[tuple[str, str]]] = {}
+    lists: dict[str, list[Page]] = {}
     for lang in LANGS:
-        nav = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
-        there = other(lang)
-        for entry in entries:
-            slug = entry.article.slug
-            pages.append(Page(f"/{lang}/{slug}/", "article.html", lang,
-                              {"entry": entry, "nav": nav, "alternate": f"/{there}/{slug}/"},
-                              f"article\x1f{lang}\x1f{prints[slug]}\x1f{nav_key}"))
-        pages.extend(_listing(entries, lang, home_url, "home", "", nav, nav_key, prints, config))
+        nav = navs[lang] = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
+        pages = lists[lang] = _listing(entries, lang, home_url, "home", "", nav, nav_key, prints, config)
         for slug, key in categories:
             members = by_category[(slug, key)]
             title = config.category_name(key, lang)
@@ -92,7 +141,7 @@ def plan_pages(entries: list[Entry], config: Config) -> list[Page]:
                               {"day": day, "entries": members, "nav": nav,
                                "alternate": day_url(other(lang), day)},
                               _key("day", lang, day, [prints[e.article.slug] for e in members], nav_key)))
-    return pages
+    return Plan(entries, lists, navs, nav_key)
 
 
 def _listing(entries: list[Entry], lang: str, url_of, kind: str, title: str,
