@@ -79,23 +79,23 @@ def sitemap(plan: Plan, config: Config) -> bytes:
     base = html.escape(config.base_url.rstrip("/"))
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
 
-    def add(lang: str, url: str, other: str, lastmod: str) -> None:
-        if not (url.isascii() and other.isascii()):
-            url, other = quote(url), quote(other)
-        ar, en = (url, other) if lang == "ar" else (other, url)
-        out.append(
-            f'  <url><loc>{base}{url}</loc>{lastmod}<xhtml:link rel="alternate" hreflang="ar" href="{base}{ar}"/>'
-            f'<xhtml:link rel="alternate" hreflang="en" href="{base}{en}"/>'
-            f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}{ar}"/></url>\n')
+    def line(url: str, ar: str, en: str, lastmod: str) -> str:
+        return (f'  <url><loc>{base}{url}</loc>{lastmod}<xhtml:link rel="alternate" hreflang="ar" href="{base}{ar}"/>'
+                f'<xhtml:link rel="alternate" hreflang="en" href="{base}{en}"/>'
+                f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}{ar}"/></url>\n')
 
+    # Article pages: one pair per entry, its date formatted once for both lines.
+    pairs = []
+    for entry in plan.entries:
+        slug = entry.article.slug if entry.article.slug.isascii() else quote(entry.article.slug)
+        pairs.append((f"/ar/{slug}/", f"/en/{slug}/", f"<lastmod>{entry.article.date.isoformat()}</lastmod>"))
     for lang in LANGS:
-        there = "en" if lang == "ar" else "ar"
-        for entry in plan.entries:
-            slug = entry.article.slug
-            add(lang, f"/{lang}/{slug}/", f"/{there}/{slug}/",
-                f"<lastmod>{entry.article.date.isoformat()}</lastmod>")
+        out.extend(line(ar if lang == "ar" else en, ar, en, lastmod) for ar, en, lastmod in pairs)
         for page in plan.lists[lang]:
-            add(lang, page.url, page.context["alternate"], "")
+            url, other = page.url, page.context["alternate"]
+            if not (url.isascii() and other.isascii()):
+                url, other = quote(url), quote(other)
+            out.append(line(url, *((url, other) if lang == "ar" else (other, url)), ""))
     out.append("</urlset>\n")
     return "".join(out).encode()
 

@@ -26,21 +26,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
-import socket
 import sys
-import tempfile
-import threading
 import urllib.parse
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-import packaging.version
 from argostranslate import settings as argos_settings
 
+# The installing and downloading half of this module imports what it needs (zipfile, socket,
+# packaging...) when called: a build that only checks what is installed does not pay for them.
 if TYPE_CHECKING:
+    import zipfile
+
+    import packaging.version
     from argostranslate import package as argos_package
 else:
     def _lazy(name: str):  # the standard library's recipe (importlib.util.LazyLoader docs)
@@ -176,6 +175,8 @@ def installed_models() -> list[Model]:
 
 def _version_key(version: str) -> tuple[int, packaging.version.Version | str]:
     """Sort key: PEP 440 versions in order, anything unparsable below them."""
+    import packaging.version
+
     try:
         return (1, packaging.version.Version(version))
     except packaging.version.InvalidVersion:
@@ -223,6 +224,8 @@ def find_model(from_code: str = "ar", to_code: str = "en") -> Model | None:
 
 def _package_root(path: Path, zf: zipfile.ZipFile) -> str:
     """The single top-level directory of an .argosmodel zip that holds metadata.json."""
+    import zipfile
+
     tops = {PurePosixPath(name).parts[0] for name in zf.namelist() if name.strip("/")}
     roots = [top for top in tops if f"{top}/metadata.json" in zf.namelist()]
     if len(tops) != 1 or len(roots) != 1:
@@ -270,6 +273,8 @@ def load_check(package_dir: Path) -> argos_package.Package:
 
 def _swap_into_place(staged: Path, final: Path) -> None:
     """Replace ``final`` (an older install of the same package) with ``staged``."""
+    import shutil
+
     old = None
     if final.exists():
         old = staged.parent / "previous"
@@ -294,6 +299,10 @@ def install_model(path: Path) -> Model:
     place, replacing an installed package of the same directory name.  A
     broken file leaves nothing behind and gives ``ModelError`` naming it.
     """
+    import shutil
+    import tempfile
+    import zipfile
+
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such file")
@@ -336,6 +345,9 @@ def _resolve(url: str, timeout: float) -> None:
     ``urlopen``'s timeout does not cover DNS, which can hang for tens of
     seconds on a machine without network.
     """
+    import socket
+    import threading
+
     host = urllib.parse.urlsplit(url).hostname
     if not host:
         raise OSError(f"no host in {url}")

@@ -9,14 +9,12 @@ written file, and a lock keeps two builds from writing the same output at once.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import filecmp
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 JOURNAL = ".digest-patch.json"
@@ -87,6 +85,8 @@ def recover(output: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    import ctypes  # only a whole-site swap needs it: a small build's patch does not
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -186,6 +186,8 @@ def remove_tree(path: Path, background: bool = False) -> None:
 def _rm_detached(path: Path) -> None:
     """`rm -rf` in its own session with no inherited pipes, so nobody reading the build's output
     waits for it; running it twice on the same folder is harmless."""
+    import subprocess  # rarely needed: imported here, not by every build
+
     subprocess.Popen(["rm", "-rf", "--", str(path)], start_new_session=True, stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
