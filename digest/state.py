@@ -7,7 +7,6 @@ load applies it; once that file has grown, the next save writes the whole state 
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import secrets
@@ -88,17 +87,8 @@ def _apply(target: dict, changed: dict, gone: list) -> None:
 
 
 def read_pickle(path: Path) -> Any:
-    """Unpickled with the cyclic collector paused: loading creates hundreds of thousands of
-    objects, none of them garbage, and the collector would walk them all again and again
-    (half of the load time)."""
     with open(path, "rb") as handle:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return pickle.load(handle)
-        finally:
-            if was_enabled:
-                gc.enable()
+        return pickle.load(handle)
 
 
 def _write(path: Path, data: Any) -> None:
