@@ -340,7 +340,9 @@ class Builder:
                                    and not writer.link_from(options.output, path))
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
-            static = _write_static(writer, renderer, plan, config, options.theme)
+            sitemap_key = page_settings + plan.shape()
+            static = _write_static(writer, renderer, plan, config, options.theme, options.output, sitemap_key,
+                                   previous)
             mark = result.phase("feeds", mark)
             keys = plan.keys()
             if patch:
@@ -352,7 +354,8 @@ class Builder:
         result.articles = len(entries)
         result.pages = len(keys) + 2
         result.rendered, result.reused = len(todo), len(keys) - len(todo)
-        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, result)
+        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, sitemap_key,
+                        result)
         self._unsaved = True
         if self.save_each_build:
             self.save()
@@ -519,10 +522,11 @@ def _read_manifest(path: Path, output: Path) -> dict:
 
 
 def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list[str], fingerprint: str,
-                    page_settings: str, result: BuildResult) -> None:
+                    page_settings: str, sitemap_key: str, result: BuildResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
-            "fingerprint": fingerprint, "page_settings": page_settings, "articles": result.articles,
+            "fingerprint": fingerprint, "page_settings": page_settings, "sitemap_key": sitemap_key,
+            "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "pages": keys,
             "static": static}
@@ -595,18 +599,22 @@ def _patch_in(writer: SiteWriter, output: Path, keys: dict[str, str], todo: list
     commit_patch(writer.root, output, sorted({p.output_path for p in todo} | set(changed)), sorted(gone))
 
 
-def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Config, theme: Path) -> list[str]:
-    """Everything but the pages, made on every build: root and 404 pages, feeds, sitemap, robots.txt
-    and the theme. Returns their paths in the site."""
+def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Config, theme: Path,
+                  live: Path, sitemap_key: str, previous: dict) -> list[str]:
+    """Everything but the pages: root and 404 pages, feeds, sitemap, robots.txt and the theme,
+    made on every build, except a sitemap whose key is unchanged (the live one is linked in).
+    Returns their paths in the site."""
     from digest.feeds import robots_txt, rss_feed, sitemap
 
     files = {"index.html": renderer.render_template("index.html", "ar", page=None).encode(),
              "404.html": renderer.render_template("404.html", "ar", page=None).encode(),
              **{f"{lang}/feed.xml": rss_feed(plan.entries, lang, config) for lang in LANGS},
-             "sitemap.xml": sitemap(plan, config), "robots.txt": robots_txt(config)}
+             "robots.txt": robots_txt(config)}
     for relpath, data in files.items():
         writer.write(relpath, data)
-    return [*files, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
+    if previous.get("sitemap_key") != sitemap_key or not writer.link_from(live, "sitemap.xml"):
+        writer.write("sitemap.xml", sitemap(plan, config))
+    return [*files, "sitemap.xml", *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

@@ -155,6 +155,8 @@ def same_file(a: Path, b: Path, relpath: str) -> bool:
     """Whether `relpath` has the same bytes under both folders (feeds, sitemap and theme files are
     made every build, and need not replace an identical live file)."""
     try:
+        if os.path.samefile(os.path.join(a, relpath), os.path.join(b, relpath)):  # linked in
+            return True
         return filecmp.cmp(os.path.join(a, relpath), os.path.join(b, relpath), shallow=False)
     except OSError:
         return False

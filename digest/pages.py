@@ -93,6 +93,13 @@ class Plan:
                     {"entry": entry, "nav": self.nav[lang], "alternate": f"/{other(lang)}/{slug}/"},
                     self.article_key(entry, lang))
 
+    def shape(self) -> str:
+        """Changes when the sitemap does (given the same settings): it lists every page, and
+        which pages there are follows from each article's slug, date and category, in order."""
+        listing = "\x1f".join(f"{e.article.slug}\x1e{e.article.date.isoformat()}\x1e{e.article.category}"
+                               for e in self.entries)
+        return hashlib.blake2b(listing.encode(), digest_size=16).hexdigest()
+
     def __len__(self) -> int:
         return len(LANGS) * len(self.entries) + sum(len(pages) for pages in self.lists.values())
 

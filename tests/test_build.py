@@ -356,3 +356,26 @@ def test_after_a_failed_build_the_kept_builder_prepares_only_the_fixed_file(empt
     assert prepared == [str(broken)]
     assert "أصلحته" in (empty_project.output / "ar" / "broken" / "index.html").read_text(encoding="utf-8")
     assert "مقال 5" in (empty_project.output / "ar" / "a5" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_sitemap_is_kept_for_a_body_edit_and_made_again_for_a_new_date(project):
+    project.build()
+    sitemap = project.output / "sitemap.xml"
+    inode = os.stat(sitemap).st_ino
+    path = project.content / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    project.build()
+    assert os.stat(sitemap).st_ino == inode  # the same pages at the same dates: not made again
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("2016-09-01T14:46:00+03:00", "2016-09-02T09:00:00+03:00"), encoding="utf-8")
+    project.build()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    tree = etree.parse(str(sitemap))
+    lastmods = tree.xpath(f"//s:url[contains(s:loc, '/ar/{SEED}/')]/s:lastmod/text()", namespaces=ns)
+    assert lastmods == ["2016-09-02T09:00:00+03:00"]
+    assert tree.xpath("//s:loc[contains(., '/en/2016/09/02/')]", namespaces=ns)
+    fresh = make_project(project.root.parent / "fresh")
+    (fresh.content / f"{SEED}.md").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build()
+    assert tree_bytes(project.output) == tree_bytes(fresh.output)
