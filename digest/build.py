@@ -330,21 +330,22 @@ class Builder:
             # A page is current when its key is unchanged and so is everything every page
             # depends on (settings, templates).
             old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
-            todo = plan.pages(lambda path, key: old_files.get(path) != key)
+            keys = plan.keys()
+            changed = [path for path, key in keys.items() if old_files.get(path) != key]
             # A few pages changed: stage only those and move them in one by one. Most changed:
             # stage a whole site (unchanged pages hard-linked) and swap it in at once.
-            patch = bool(old_files) and (options.in_place or len(todo) * 2 <= len(plan))
+            patch = bool(old_files) and (options.in_place or len(changed) * 2 <= len(keys))
             writer = SiteWriter(staging_dir(options.output))
             if not patch:
-                todo += plan.pages(lambda path, key: old_files.get(path) == key
-                                   and not writer.link_from(options.output, path))
+                changed += [path for path, key in keys.items() if old_files.get(path) == key
+                            and not writer.link_from(options.output, path)]
+            todo = plan.pages(changed)
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
             sitemap_key = page_settings + plan.shape()
             static = _write_static(writer, renderer, plan, config, options.theme, options.output, sitemap_key,
                                    previous)
             mark = result.phase("feeds", mark)
-            keys = plan.keys()
             if patch:
                 manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
                 _patch_in(writer, options.output, keys, todo, static, previous)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -83,12 +83,14 @@ class Plan:
     lists: dict[str, list[Page]]  # per language: home, category and day pages
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
+    _keys: dict[str, str] = field(default_factory=dict, repr=False)
+    _where: dict[str, tuple[Entry, str] | Page] = field(default_factory=dict, repr=False)
 
     def article_key(self, entry: Entry, lang: str) -> str:
         return f"article\x1f{lang}\x1f{entry.fingerprint()}\x1f{self.nav_key}"
 
     def article_page(self, entry: Entry, lang: str) -> Page:
-        slug = entry.article.slug
+        slug = entry.slug
         return Page(f"/{lang}/{slug}/", "article.html", lang,
                     {"entry": entry, "nav": self.nav[lang], "alternate": f"/{other(lang)}/{slug}/"},
                     self.article_key(entry, lang))
@@ -100,26 +102,26 @@ class Plan:
                                for e in self.entries)
         return hashlib.blake2b(listing.encode(), digest_size=16).hexdigest()
 
-    def __len__(self) -> int:
-        return len(LANGS) * len(self.entries) + sum(len(pages) for pages in self.lists.values())
-
     def keys(self) -> dict[str, str]:
-        """Output path to key, for every page."""
-        keys: dict[str, str] = {}
-        for lang in LANGS:
-            for entry in self.entries:
-                keys[f"{lang}/{entry.article.slug}/index.html"] = self.article_key(entry, lang)
-            keys.update((page.output_path, page.key) for page in self.lists[lang])
-        return keys
+        """Output path to key, for every page, in the plan's order (made once)."""
+        if not self._keys:
+            for lang in LANGS:
+                for entry in self.entries:
+                    path = f"{lang}/{entry.slug}/index.html"
+                    self._keys[path] = self.article_key(entry, lang)
+                    self._where[path] = (entry, lang)
+                for page in self.lists[lang]:
+                    self._keys[page.output_path] = page.key
+                    self._where[page.output_path] = page
+        return self._keys
 
-    def pages(self, keep: Callable[[str, str], bool] = lambda path, key: True) -> list[Page]:
-        """The pages for which keep(output path, key) is true, in the plan's order."""
-        out: list[Page] = []
-        for lang in LANGS:
-            for entry in self.entries:
-                if keep(f"{lang}/{entry.article.slug}/index.html", self.article_key(entry, lang)):
-                    out.append(self.article_page(entry, lang))
-            out.extend(page for page in self.lists[lang] if keep(page.output_path, page.key))
+    def pages(self, paths: Iterable[str]) -> list[Page]:
+        """The pages at these output paths (from keys())."""
+        self.keys()
+        out = []
+        for path in paths:
+            where = self._where[path]
+            out.append(where if isinstance(where, Page) else self.article_page(*where))
         return out
 
 
