@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from digest import i18n
 from digest.config import LANGS, Config, load_config
 from digest.content import Article, check_unique_slugs, content_files, read_article
 from digest.output import OutputLock, SiteWriter, commit_patch, recover, same_file, staging_dir, swap_in
@@ -244,6 +245,7 @@ class Builder:
         self._prepared: dict[str, Entry] = {}
         self._unsaved = False
         self._renderer: tuple[str, Renderer] | None = None
+        self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
 
     def save(self) -> None:
         """Write the prepared articles to the cache folder, if a build changed them."""
@@ -282,9 +284,15 @@ class Builder:
         finally:
             if was_enabled:
                 gc.enable()
+        i18n.remember(self.store.load_formats(i18n.babel_stamp()))
+        self._formats_saved = len(i18n.all_formats())
 
     def _save_state(self) -> None:
         self.store.save(self.files, self.entries, self.settings_key)
+        formats = i18n.all_formats()
+        if len(formats) != self._formats_saved:
+            self.store.save_formats(i18n.babel_stamp(), formats)
+            self._formats_saved = len(formats)
 
     def build(self) -> BuildResult:
         """Build the site into a staging folder and put it in place (see digest.output); raises
@@ -418,10 +426,12 @@ def _read_one(path: str, shown: str, config: Config, prepare_too: bool, drafts: 
     return article, problems, entry
 
 
-def _read_range(bounds: tuple[int, int]) -> list[Read]:
+def _read_range(bounds: tuple[int, int]) -> tuple[list[Read], list]:
+    """The files in this range, read (and prepared), with the dates this formatted on the way."""
     assert _READ_JOB is not None
     files, config, prepare_too, drafts = _READ_JOB
-    return [_read_one(path, shown, config, prepare_too, drafts) for path, shown in files[bounds[0] : bounds[1]]]
+    reads = [_read_one(path, shown, config, prepare_too, drafts) for path, shown in files[bounds[0] : bounds[1]]]
+    return reads, i18n.new_formats()
 
 
 def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_too: bool = False,
@@ -438,17 +448,20 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
         meter.close()
 
 
-def _in_chunks(work: Callable[[tuple[int, int]], list[T]], count: int, jobs: int, meter: Progress) -> list[T]:
+def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: int, jobs: int,
+               meter: Progress) -> list[T]:
     """work(range) over `count` items, in order, in forked workers when there are enough of them.
 
     The items reach the workers through a module global that the caller sets (forked workers
-    inherit it), so only the results are pickled.
+    inherit it), so only the results are pickled: each part's items, and the dates and numbers
+    formatted for them, which the main process keeps (see digest.i18n).
     """
     out: list[T] = []
 
-    def collect(parts: Iterable[list[T]]) -> None:
-        for part in parts:
+    def collect(parts: Iterable[tuple[list[T], list]]) -> None:
+        for part, formats in parts:
             out.extend(part)
+            i18n.remember(formats)
             meter.update(len(part))
 
     if jobs == 1 or count < PARALLEL_MIN_ARTICLES:
@@ -551,12 +564,13 @@ def templates_key(templates: Path) -> str:
 _JOB: tuple[list[Page], Renderer, SiteWriter] | None = None
 
 
-def _render_range(bounds: tuple[int, int]) -> int:
+def _render_range(bounds: tuple[int, int]) -> tuple[int, list]:
+    """Render and write these pages; returns their number and the dates and numbers formatted."""
     assert _JOB is not None
     pages, renderer, writer = _JOB
     for page in pages[bounds[0] : bounds[1]]:
         writer.write(page.output_path, renderer.render(page).encode())
-    return bounds[1] - bounds[0]
+    return bounds[1] - bounds[0], i18n.new_formats()
 
 
 def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[int, int]]]:
@@ -632,12 +646,13 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
     try:
         if jobs == 1 or len(todo) < PARALLEL_MIN_PAGES:
             for bounds in tasks:
-                meter.update(_render_range(bounds))
+                meter.update(_render_range(bounds)[0])
         else:
             import multiprocessing  # only for a big build: imported on demand
 
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done in pool.imap_unordered(_render_range, tasks):
+                for done, formats in pool.imap_unordered(_render_range, tasks):
+                    i18n.remember(formats)
                     meter.update(done)
     finally:
         meter.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from datetime import date, datetime, time
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
-from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 
 from digest.config import LANGS, Config
 from digest.problems import ContentError, Problem
@@ -37,11 +37,58 @@ def babel_locale(lang: str, config: Config) -> str:
 _ARAB_DIGITS = str.maketrans("0123456789", "".join(chr(0x0660 + i) for i in range(10)))
 
 
-@lru_cache(maxsize=65536)
-def _babel(kind: str, value: date | time, width: str, locale: str, arab_digits: bool) -> str:
-    """Babel formatting is slow and news dates repeat (same days, same minutes): cache it."""
-    text = format_date(value, width, locale=locale) if kind == "date" else format_time(value, width, locale=locale)
-    return text.translate(_ARAB_DIGITS) if arab_digits else text
+# Dates and numbers as Babel formatted them, by (kind, value, width, locale, Arabic digits). News
+# dates repeat, and Babel takes a tenth of a second to load a locale: the build keeps this memo
+# with its state and collects what its workers formatted, so a small rebuild needs no Babel.
+_FORMATS: dict[tuple[Any, ...], str] = {}
+_NEW: list[tuple[tuple[Any, ...], str]] = []  # formatted since new_formats() was last called
+
+
+def _babel(kind: str, value: date | time | int, width: str, locale: str, arab_digits: bool) -> str:
+    key = (kind, value, width, locale, arab_digits)
+    text = _FORMATS.get(key)
+    if text is None:
+        from babel.dates import format_date, format_time
+        from babel.numbers import format_decimal
+
+        if kind == "date":
+            text = format_date(value, width, locale=locale)
+        elif kind == "time":
+            text = format_time(value, width, locale=locale)
+        else:
+            text = format_decimal(value, locale=locale, numbering_system="arab" if arab_digits else "latn")
+        text = _FORMATS[key] = text.translate(_ARAB_DIGITS) if arab_digits else text
+        _NEW.append((key, text))
+    return text
+
+
+def babel_stamp() -> str:
+    """Names the installed Babel (and so its CLDR data) without importing it: a formatted date
+    kept from an earlier build is used only while the same Babel is installed."""
+    spec = importlib.util.find_spec("babel")
+    origin = spec.origin if spec is not None and spec.origin else ""
+    try:
+        st = os.stat(origin)
+    except OSError:
+        return origin
+    return f"{origin}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def all_formats() -> dict[tuple[Any, ...], str]:
+    """Everything formatted in this process (or remembered), to save with the build's state."""
+    return _FORMATS
+
+
+def new_formats() -> list[tuple[tuple[Any, ...], str]]:
+    """What was formatted since the last call: a worker sends it back to the main process."""
+    items = _NEW[:]
+    _NEW.clear()
+    return items
+
+
+def remember(formats: Any) -> None:
+    """Take formats made elsewhere: saved by an earlier build, or sent back by a worker."""
+    _FORMATS.update(formats)
 
 
 def _format(kind: str, when: datetime, width: str, lang: str, config: Config) -> str:
@@ -63,11 +110,5 @@ def short_time(when: datetime, lang: str, config: Config) -> str:
 
 
 def number(value: int, lang: str, config: Config) -> str:
-    return _number(value, babel_locale(lang, config), lang == "ar" and config.digits == "arab")
-
-
-@lru_cache(maxsize=4096)
-def _number(value: int, locale: str, arab_digits: bool) -> str:
-    """Page numbers repeat on every list page (page 3 of 12): cached like dates."""
-    text = format_decimal(value, locale=locale, numbering_system="arab" if arab_digits else "latn")
-    return text.translate(_ARAB_DIGITS) if arab_digits else text
+    """Page numbers repeat on every list page (page 3 of 12): formatted once, like dates."""
+    return _babel("number", value, "", babel_locale(lang, config), lang == "ar" and config.digits == "arab")

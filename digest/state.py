@@ -24,6 +24,7 @@ class StateStore:
     def __init__(self, cache: Path, version: int):
         self.base_path = cache / "articles.pickle"
         self.delta_path = cache / "articles.delta.pickle"
+        self.formats_path = cache / "formats.pickle"
         self.version = version
         self._generation = ""  # names the base a delta belongs to
         self._settings = ""
@@ -78,6 +79,21 @@ class StateStore:
                                     "files": files, "entries": entries, "settings": settings})
             self.delta_path.unlink(missing_ok=True)
         self._saved = (dict(files), dict(entries))
+
+
+    def load_formats(self, maker: str) -> dict:
+        """Dates and numbers formatted by earlier builds with the same Babel (see digest.i18n)."""
+        try:
+            data = read_pickle(self.formats_path)
+            if isinstance(data, dict) and data.get("version") == self.version and data.get("maker") == maker:
+                return data["formats"]
+        except _UNREADABLE:
+            pass
+        return {}
+
+    def save_formats(self, maker: str, formats: dict) -> None:
+        self.formats_path.parent.mkdir(parents=True, exist_ok=True)
+        _write(self.formats_path, {"version": self.version, "maker": maker, "formats": formats})
 
 
 def _apply(target: dict, changed: dict, gone: list) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+from conftest import article as article_text
 from conftest import tree_bytes
 
 from digest import state
@@ -99,3 +100,34 @@ def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
         (again.content / name).write_text((project.content / name).read_text(encoding="utf-8"), encoding="utf-8")
     again.build()
     assert tree_bytes(project.output) == tree_bytes(again.output)
+
+
+def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel(empty_project):
+    """A small rebuild formats its dates from what earlier builds (and their workers) formatted."""
+    from datetime import date
+
+    from digest.i18n import babel_stamp
+
+    for i in range(210):  # enough to read and render in forked workers
+        day = 1 + i % 28
+        empty_project.write(f"a{i}.md", article_text(title=f"خبر {i}", date=f"2018-02-{day:02d}T10:{i % 60:02d}:00+03:00"))
+    empty_project.build("--jobs", "2")
+    saved = pickle.loads((empty_project.cache / "formats.pickle").read_bytes())
+    assert saved["maker"] == babel_stamp()
+    key = ("date", date(2018, 2, 9), "full", "en", False)
+    assert saved["formats"][key] == "Friday, February 9, 2018"  # a day heading, made by a render worker
+    minutes = {k[1] for k in saved["formats"] if k[0] == "time"}
+    assert len(minutes) == 60  # every article's time, formatted by the read workers
+    # A wrong text under the same Babel is taken as it is: the memo is what the build uses...
+    saved["formats"][key] = "FORMATTED EARLIER"
+    (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
+    empty_project.write("a9.md", article_text(title="خبر 9 معدل", date="2018-02-09T10:09:00+03:00"))
+    empty_project.build()
+    day_page = empty_project.output / "en" / "2018" / "02" / "09" / "index.html"
+    assert "FORMATTED EARLIER" in day_page.read_text(encoding="utf-8")
+    # ...and none of it under another Babel.
+    saved["maker"] = "another babel"
+    (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
+    empty_project.write("a9.md", article_text(title="خبر 9 معدل مرة أخرى", date="2018-02-09T10:09:00+03:00"))
+    empty_project.build()
+    assert "Friday, February 9, 2018" in day_page.read_text(encoding="utf-8")
