@@ -8,7 +8,6 @@ everything it shows, so an incremental build can tell which pages changed withou
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,9 +56,9 @@ PAGE_KEY_MAX = 96  # longer keys (list pages name every entry they show) are has
 
 
 def _key(*parts: object) -> str:
-    """What a page shows, as text: fingerprints joined. A long one is hashed to keep the build
+    """What a page shows, as text (fingerprints joined). A long one is hashed to keep the build
     manifest small; a hash (hex digits) never equals a raw key, which holds separators."""
-    key = "\x1f".join(p if isinstance(p, str) else "\x1e".join(p) if isinstance(p, list) else str(p) for p in parts)
+    key = "\x1f".join(map(str, parts))
     if len(key) > PAGE_KEY_MAX:
         return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
     return key
@@ -84,7 +83,6 @@ class Plan:
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
-    _where: dict[str, tuple[Entry, str] | Page] = field(default_factory=dict, repr=False)
 
     def article_key(self, entry: Entry, lang: str) -> str:
         return f"article\x1f{lang}\x1f{entry.fingerprint()}\x1f{self.nav_key}"
@@ -105,63 +103,91 @@ class Plan:
     def keys(self) -> dict[str, str]:
         """Output path to key, for every page, in the plan's order (made once)."""
         if not self._keys:
+            prints = [(e.slug, e.fingerprint()) for e in self.entries]
             for lang in LANGS:
-                for entry in self.entries:
-                    path = f"{lang}/{entry.slug}/index.html"
-                    self._keys[path] = self.article_key(entry, lang)
-                    self._where[path] = (entry, lang)
-                for page in self.lists[lang]:
-                    self._keys[page.output_path] = page.key
-                    self._where[page.output_path] = page
+                head, tail = f"article\x1f{lang}\x1f", f"\x1f{self.nav_key}"
+                self._keys.update((f"{lang}/{slug}/index.html", f"{head}{fp}{tail}") for slug, fp in prints)
+                self._keys.update((page.output_path, page.key) for page in self.lists[lang])
         return self._keys
 
     def pages(self, paths: Iterable[str]) -> list[Page]:
         """The pages at these output paths (from keys())."""
-        self.keys()
+        lists = {page.output_path: page for pages in self.lists.values() for page in pages}
+        by_slug = {e.slug: e for e in self.entries}
         out = []
         for path in paths:
-            where = self._where[path]
-            out.append(where if isinstance(where, Page) else self.article_page(*where))
+            page = lists.get(path)
+            if page is None:  # an article page: "<lang>/<slug>/index.html"
+                lang, slug, _ = path.split("/")
+                page = self.article_page(by_slug[slug], lang)
+            out.append(page)
         return out
 
 
 def plan_pages(entries: list[Entry], config: Config) -> Plan:
-    """The site's pages. `entries` must be sorted newest first."""
-    prints = {e.article.slug: e.fingerprint() for e in entries}
-    by_category: dict[tuple[str, str], list[Entry]] = {}
-    for entry in entries:
+    """The site's pages. `entries` must be sorted newest first.
+
+    What the lists hold (chunks, days, the fingerprints they show) is worked out once and then
+    made into pages for each language.
+    """
+    prints = [e.fingerprint() for e in entries]
+    by_category: dict[tuple[str, str], list[int]] = {}
+    for index, entry in enumerate(entries):
         if entry.category_slug:
-            by_category.setdefault((entry.category_slug, entry.article.category), []).append(entry)
+            by_category.setdefault((entry.category_slug, entry.article.category), []).append(index)
     categories = sorted(by_category)
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
+    home = _chunks(entries, prints, config.per_page)
+    sections = [(slug, key, _chunks([entries[i] for i in by_category[(slug, key)]],
+                                     [prints[i] for i in by_category[(slug, key)]], config.per_page))
+                for slug, key in categories]
+    days = [(day, [entries[i] for i in group], "\x1e".join(prints[i] for i in group))
+            for day, group in _runs(entries, range(len(entries)))]
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
     for lang in LANGS:
         nav = navs[lang] = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
-        pages = lists[lang] = _listing(entries, lang, home_url, "home", "", nav, nav_key, prints, config)
-        for slug, key in categories:
-            members = by_category[(slug, key)]
-            title = config.category_name(key, lang)
-            pages.extend(_listing(members, lang, lambda lg, n, s=slug: category_url(lg, s, n),
-                                  "category", title, nav, nav_key, prints, config))
-        for day, group in itertools.groupby(entries, key=lambda e: e.day):
-            members = list(group)
+        pages = lists[lang] = _listing(home, lang, home_url, "home", "", nav, nav_key)
+        for slug, key, chunks in sections:
+            pages.extend(_listing(chunks, lang, lambda lg, n, s=slug: category_url(lg, s, n),
+                                  "category", config.category_name(key, lang), nav, nav_key))
+        there = other(lang)
+        for day, members, shown in days:
             pages.append(Page(day_url(lang, day), "day.html", lang,
-                              {"day": day, "entries": members, "nav": nav,
-                               "alternate": day_url(other(lang), day)},
-                              _key("day", lang, day, [prints[e.article.slug] for e in members], nav_key)))
+                              {"day": day, "entries": members, "nav": nav, "alternate": day_url(there, day)},
+                              _key("day", lang, day, shown, nav_key)))
     return Plan(entries, lists, navs, nav_key)
 
 
-def _listing(entries: list[Entry], lang: str, url_of, kind: str, title: str,
-             nav: list, nav_key: str, prints: dict[str, str], config: Config) -> list[Page]:
+Chunk = tuple[list[tuple[date, list[Entry]]], str]  # one list page: its days, and the fingerprints it shows
+
+
+def _runs(entries: list[Entry], items: Iterable) -> list[tuple[date, list]]:
+    """`items` (one per entry) grouped by the entries' days, in order."""
+    runs: list[tuple[date, list]] = []
+    last = None
+    for entry, item in zip(entries, items, strict=True):
+        if entry.day != last:
+            last = entry.day
+            runs.append((last, []))
+        runs[-1][1].append(item)
+    return runs
+
+
+def _chunks(entries: list[Entry], prints: list[str], size: int) -> list[Chunk]:
+    """A paginated list's pages: at least one, even when empty."""
+    chunks = []
+    for start in range(0, max(1, len(entries)), size):
+        chunk = entries[start : start + size]
+        chunks.append((_runs(chunk, chunk), "\x1e".join(prints[start : start + size])))
+    return chunks
+
+
+def _listing(chunks: list[Chunk], lang: str, url_of, kind: str, title: str, nav: list, nav_key: str) -> list[Page]:
     """Paginated list pages (home or one category), days newest first."""
-    size = config.per_page
-    count = max(1, -(-len(entries) // size))
+    count = len(chunks)
     pages = []
-    for number in range(1, count + 1):
-        chunk = entries[(number - 1) * size : number * size]
-        days = [(day, list(group)) for day, group in itertools.groupby(chunk, key=lambda e: e.day)]
+    for number, (days, shown) in enumerate(chunks, start=1):
         context = {
             "kind": kind, "title": title, "days": days, "number": number, "count": count,
             "newer": url_of(lang, number - 1) if number > 1 else "",
@@ -169,6 +195,6 @@ def _listing(entries: list[Entry], lang: str, url_of, kind: str, title: str,
             "alternate": url_of(other(lang), number),
             "nav": nav,
         }
-        key = _key(kind, lang, title, number, count, [prints[e.article.slug] for e in chunk], nav_key)
-        pages.append(Page(url_of(lang, number), "list.html", lang, context, key))
+        pages.append(Page(url_of(lang, number), "list.html", lang, context,
+                          _key(kind, lang, title, number, count, shown, nav_key)))
     return pages
