@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from email.utils import format_datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from digest.config import LANGS, Config
@@ -16,6 +16,19 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc822_date(when: datetime) -> str:
+    """The date RSS asks for ("Thu, 01 Sep 2016 14:46:00 +0300"): what email.utils.format_datetime
+    gives (a test holds them equal), without importing the email package and, through it,
+    sockets (12 ms, a twentieth of a one-article rebuild)."""
+    zone = when.strftime("%z") if when.tzinfo is not None else "-0000"
+    return (f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} {when.year:04d} "
+            f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} {zone}")
 
 
 def xml_text(text: str) -> str:
@@ -49,7 +62,7 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
          type="application/rss+xml")
     items = entries[: config.feed_items]
     if items:
-        _sub(channel, "lastBuildDate", format_datetime(items[0].article.date))
+        _sub(channel, "lastBuildDate", rfc822_date(items[0].article.date))
     for entry in items:
         item = _sub(channel, "item")
         link = config.url(article_url(lang, entry.slug))
@@ -61,7 +74,7 @@ def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
         _sub(item, "title", title)
         _sub(item, "link", link)
         _sub(item, "guid", link, isPermaLink="true")
-        _sub(item, "pubDate", format_datetime(entry.article.date))
+        _sub(item, "pubDate", rfc822_date(entry.article.date))
         if description:  # readers take <description> as HTML: escape the text for HTML first
             _sub(item, "description", html.escape(description, quote=False))
         if entry.article.category:
