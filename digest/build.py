@@ -153,7 +153,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
         if shown in fresh:
             article, found = fresh[shown]
             if current is not None:
-                cache[shown] = (current, article, found)
+                cache[shown] = (current, article, found or ())  # () is one object for every clean file
         else:
             article, found = cache[shown][1], cache[shown][2]
         problems.extend(found)
@@ -246,6 +246,7 @@ class Builder:
         self._unsaved = False
         self._renderer: tuple[str, Renderer] | None = None
         self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
+        self._canon: dict = {}  # one object for each value many entries hold (see share_values)
 
     def save(self) -> None:
         """Write the prepared articles to the cache folder, if a build changed them."""
@@ -375,7 +376,7 @@ class Builder:
     def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:
         """An entry per article: the one prepared while it was read, or the one kept from an
         earlier build for the same article, or (rarely: a draft shown again) one prepared now."""
-        from digest.entries import prepare
+        from digest.entries import prepare, share_values
 
         out: list[Entry] = []
         for article in articles:
@@ -393,6 +394,7 @@ class Builder:
                 entry = prepare(source, config)
                 entry.article = article  # the object the file cache holds, so the next build knows it
                 article.body, article.body_dropped = "", True
+            share_values(entry, self._canon)
             self.entries[article.path] = (article, entry)
             out.append(entry)
         self._prepared.clear()

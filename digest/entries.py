@@ -16,12 +16,17 @@ from digest.summarize import summary_text
 
 @dataclass(slots=True)
 class English:
-    """English title and summary with who made them: the editors, a named model, or nobody yet."""
+    """English title and summary with who made them: the editors, a named model, or nobody yet.
+
+    Never edited, only replaced (see Entry.fingerprint), so entries share PENDING."""
 
     title: str = ""
     summary: str = ""
     by: str = "pending"  # "editor", "machine" or "pending"
     model: str = ""  # "name version" of the Argos package for machine translation
+
+
+PENDING = English()
 
 
 @dataclass(slots=True)  # as Article
@@ -32,7 +37,7 @@ class Entry:
     day: date
     category_slug: str
     dates: dict[str, str]
-    english: English = field(default_factory=English)
+    english: English = field(default_factory=lambda: PENDING)
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug; made once (timestamp() is slow)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
 
@@ -69,6 +74,26 @@ class Entry:
         return value
 
 
+def share_values(entry: Entry, canon: dict) -> None:
+    """Make the values that many entries hold alike (a source, a category, a day, a time zone)
+    one object each, as they came from separate files or workers: the saved state then holds
+    and loads each once (a fifth fewer objects to make when it is loaded)."""
+    a = entry.article
+
+    def one(value):
+        return canon.setdefault(value, value)
+
+    a.source, a.category, entry.category_slug, entry.day = (one(a.source), one(a.category),
+                                                           one(entry.category_slug), one(entry.day))
+    zone = a.date.tzinfo
+    if zone is not None and one(zone) is not zone:
+        a.date = a.date.replace(tzinfo=one(zone))
+    if entry.english is not PENDING and entry.english == PENDING:
+        if entry._print is not None and entry._print[0] is entry.english:
+            entry._print = (PENDING, entry._print[1])  # the same fingerprint: equal English
+        entry.english = PENDING
+
+
 def category_slug(key: str) -> str:
     return ascii_slug(key, max_words=6) or hashlib.sha1(key.encode()).hexdigest()[:8]
 
@@ -78,7 +103,7 @@ def prepare(article: Article, config: Config) -> Entry:
     html, text = render_markdown(article.body, config.allow_html)
     summary = article.summary or summary_text(text, config.summary_words, title=article.title)
     local = article.date.astimezone(config.tz)
-    english = English()
+    english = PENDING
     if article.title_en:
         english = English(title=article.title_en, summary=article.summary_en, by="editor")
     dates = {
