@@ -205,11 +205,19 @@ class SiteWriter:
 
     def parent_of(self, relpath: str) -> str:
         """The file's path on disk, its folder created on first use."""
-        parent = os.path.dirname(relpath)
+        parent, _, _ = relpath.rpartition("/")
         if parent and parent not in self._dirs:
-            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
+            grand = parent.rpartition("/")[0]
+            path = f"{self.root}/{parent}"
+            if not grand or grand in self._dirs:  # one mkdir: the common case, ten thousand times a build
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    pass
+            else:
+                os.makedirs(path, exist_ok=True)
             self._dirs.add(parent)
-        return os.path.join(self.root, relpath)
+        return f"{self.root}/{relpath}"
 
     def write(self, relpath: str, data: bytes) -> None:
         with open(self.parent_of(relpath), "wb") as handle:
