@@ -8,6 +8,8 @@ everything it shows, so an incremental build can tell which pages changed withou
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -141,8 +143,7 @@ def plan_pages(entries: list[Entry], config: Config) -> Plan:
     sections = [(slug, key, _chunks([entries[i] for i in by_category[(slug, key)]],
                                      [prints[i] for i in by_category[(slug, key)]], config.per_page))
                 for slug, key in categories]
-    days = [(day, [entries[i] for i in group], "\x1e".join(prints[i] for i in group))
-            for day, group in _runs(entries, range(len(entries)))]
+    days = [(day, members, "\x1e".join(e.fingerprint() for e in members)) for day, members in _by_day(entries)]
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
     for lang in LANGS:
@@ -162,16 +163,12 @@ def plan_pages(entries: list[Entry], config: Config) -> Plan:
 Chunk = tuple[list[tuple[date, list[Entry]]], str]  # one list page: its days, and the fingerprints it shows
 
 
-def _runs(entries: list[Entry], items: Iterable) -> list[tuple[date, list]]:
-    """`items` (one per entry) grouped by the entries' days, in order."""
-    runs: list[tuple[date, list]] = []
-    last = None
-    for entry, item in zip(entries, items, strict=True):
-        if entry.day != last:
-            last = entry.day
-            runs.append((last, []))
-        runs[-1][1].append(item)
-    return runs
+def _by_day(entries: list[Entry]) -> list[tuple[date, list[Entry]]]:
+    """Entries grouped by day, in order."""
+    return [(day, list(group)) for day, group in itertools.groupby(entries, key=_DAY)]
+
+
+_DAY = operator.attrgetter("day")
 
 
 def _chunks(entries: list[Entry], prints: list[str], size: int) -> list[Chunk]:
@@ -179,7 +176,7 @@ def _chunks(entries: list[Entry], prints: list[str], size: int) -> list[Chunk]:
     chunks = []
     for start in range(0, max(1, len(entries)), size):
         chunk = entries[start : start + size]
-        chunks.append((_runs(chunk, chunk), "\x1e".join(prints[start : start + size])))
+        chunks.append((_by_day(chunk), "\x1e".join(prints[start : start + size])))
     return chunks
 
 
