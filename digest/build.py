@@ -9,7 +9,7 @@ import os
 import pickle
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -248,6 +248,9 @@ class Builder:
         self._renderer: tuple[str, Renderer] | None = None
         self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
         self._canon: dict = {}  # one object for each value many entries hold (see share_values)
+        # The last scan of the content folder, and (made when a watcher first needs it) each
+        # file's place in it by real path.
+        self._last_scan: tuple[list[tuple[str, str, tuple | None]], list[Problem], dict[str, int] | None] | None = None
 
     def save(self) -> None:
         """Write the prepared articles to the cache folder, if a build changed them."""
@@ -296,15 +299,16 @@ class Builder:
             self.store.save_formats(i18n.babel_stamp(), formats)
             self._formats_saved = len(formats)
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Collection[str] | None = None) -> BuildResult:
         """Build the site into a staging folder and put it in place (see digest.output); raises
-        ContentError, leaving the published site as it was."""
+        ContentError, leaving the published site as it was. `changed`: the paths a file watcher
+        saw change since the last build (see _scan)."""
         options = self.options
         started = time.perf_counter()
         result = BuildResult()
         config = load_config(options.config, options.base_url)
         settings = _settings_key(options)
-        scanned = scan(options)
+        scanned = self._scan(changed)
         # What every page depends on besides its own content, read once per build.
         page_settings = _page_settings_key(options, settings) + templates_key(options.templates)
         fingerprint = _fingerprint(_inputs_key(options, page_settings), scanned[0])
@@ -373,6 +377,35 @@ class Builder:
         result.phase("save", mark)
         result.seconds = time.perf_counter() - started
         return result
+
+    def _scan(self, changed: Collection[str] | None) -> tuple[list[tuple[str, str, tuple | None]], list[Problem]]:
+        """The content files with their stamps. When a watcher says what changed (the preview),
+        and that is only edits of files the last scan found, only those are looked at again:
+        a save need not stat thousands of files. Any other change inside the content folder (a
+        new or deleted file, a folder) scans it all again."""
+        if changed is not None and self._last_scan is not None:
+            files, problems, where = self._last_scan
+            content = os.path.realpath(self.options.content) + os.sep  # watchers report real paths
+            if where is None:
+                prefix = len(str(self.options.content)) + 1  # content_files' paths start with it
+                where = {content + path[prefix:]: i for i, (path, _, _) in enumerate(files)}
+            files = list(files)
+            for path in changed:
+                if not path.startswith(content):
+                    continue  # a template, the theme or the settings: the listing stays
+                at = where.get(path)
+                try:
+                    if at is None:
+                        raise FileNotFoundError(path)
+                    files[at] = (files[at][0], files[at][1], stamp(files[at][0]))
+                except OSError:
+                    break
+            else:
+                self._last_scan = (files, problems, where)
+                return files, problems
+        files, problems = scan(self.options)
+        self._last_scan = (files, problems, None)
+        return files, problems
 
     def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:
         """An entry per article: the one prepared while it was read, or the one kept from an

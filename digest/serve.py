@@ -125,7 +125,7 @@ class Preview:
         """One build; its outcome goes to the console and to every open page. Never raises."""
         options = self.options
         try:
-            result = self.builder.build()
+            result = self.builder.build(changed)
         except ContentError as exc:
             return self._failed(exc.problems)
         except OutputBusy as exc:

@@ -379,3 +379,38 @@ def test_the_sitemap_is_kept_for_a_body_edit_and_made_again_for_a_new_date(proje
     (fresh.content / f"{SEED}.md").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     fresh.build()
     assert tree_bytes(project.output) == tree_bytes(fresh.output)
+
+
+def test_a_watchers_list_of_edits_restats_only_those_files_and_a_new_file_scans_again(project, monkeypatch):
+    """The preview passes what its watcher saw; an edit then costs one stat, not one per article."""
+    from digest import build as build_module
+    from digest.build import Builder
+
+    builder = Builder(project.options(in_place=True, jobs=1), save_each_build=False)
+    builder.build()
+    stats: list[str] = []
+    real_stamp = build_module.stamp
+    content = str(project.content)
+
+    def counted(path):
+        if str(path).startswith(content):
+            stats.append(str(path))
+        return real_stamp(path)
+
+    monkeypatch.setattr(build_module, "stamp", counted)
+    path = project.content / f"{SEED}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # a different stamp even on a coarse clock
+    template = project.root / "templates" / "base.html"
+    builder.build({os.path.realpath(path), os.path.realpath(template)})
+    assert len(stats) == 1  # the edited file only: the template is not content
+    assert "مجددا" in (project.output / "ar" / SEED / "index.html").read_text(encoding="utf-8")
+    new = project.content / "new-article.md"
+    new.write_text(article(title="خبر جديد تماما"), encoding="utf-8")
+    builder.build({os.path.realpath(new)})
+    assert len(stats) > 2  # a file the last scan did not know: the whole folder again
+    assert "خبر جديد تماما" in (project.output / "ar" / "new-article" / "index.html").read_text(encoding="utf-8")
+    new.unlink()
+    builder.build({os.path.realpath(new)})
+    assert not (project.output / "ar" / "new-article").exists()
