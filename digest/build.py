@@ -175,8 +175,9 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
 
 
 def translate_entries(entries: list[Entry], config: Config, options: BuildOptions,
-                      result: BuildResult) -> None:
-    """Machine English for every entry without the editor's, in one batched pass.
+                      result: BuildResult) -> list[Entry]:
+    """Machine English for every entry without the editor's, in one batched pass; returns the
+    entries whose English it replaced.
 
     Entries already translated by the installed model (kept from an earlier build) are skipped;
     the rest go through the translation cache, so unchanged sentences are never translated twice.
@@ -186,7 +187,7 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
 
     complete = [e for e in entries if e.english.by == "editor" and e.english.summary]
     if len(complete) == len(entries):
-        return
+        return []
     model = find_model("ar", "en")
     if model is None:
         message = ("no Arabic-English translation model is installed, so English pages say the "
@@ -194,12 +195,12 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         if options.strict:
             raise ContentError([Problem(str(options.config), 1, message)])
         result.notes.append(message)
-        return
+        return []
     label = f"{model.name} {model.version}"
     needing = [e for e in entries if e.english.model != label and not (e.english.by == "editor"
                                                                         and e.english.summary)]
     if not needing:
-        return
+        return []
     from digest.tcache import TranslationCache
     from digest.translate import TranslationSettings, translate_texts
 
@@ -224,6 +225,7 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
             entry.english = English(entry.english.title, summary, "editor", label)
         else:
             entry.english = English(title, summary, "machine", label)
+    return needing
 
 
 class Builder:
@@ -334,7 +336,10 @@ class Builder:
         mark = result.phase("read", mark)
         entries = sort_entries(self._prepare(loaded.articles, config))
         mark = result.phase("prepare", mark)
-        translate_entries(entries, config, options, result)
+        for entry in translate_entries(entries, config, options, result):
+            # A new record, so that the state saves it: an entry kept from an earlier build
+            # and translated now (a model was installed) is otherwise the same object.
+            self.entries[entry.article.path] = (entry.article, entry)
         mark = result.phase("translate", mark)
         _freeze_once()
         plan = plan_pages(entries, config)

@@ -93,3 +93,17 @@ def test_strict_build_fails_without_a_model(empty_project):
     assert done.returncode == 1 and "no Arabic-English translation model is installed" in done.stderr
     relaxed = empty_project.build()
     assert "note: no Arabic-English translation model is installed" in relaxed.stderr
+
+
+def test_articles_translated_when_a_model_arrives_are_kept_translated(empty_project, package):
+    """Entries kept from a build without a model are translated in place: the state must save them."""
+    empty_project.write(f"{SLUG}.md", article(title="عنوان الخبر", summary=f'"{SUMMARY}"'))
+    empty_project.write("other.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00"))
+    empty_project.build()
+    empty_project.run("models", "install", str(package), check=True)
+    translated, cached = counts(empty_project.build().stdout)
+    assert translated >= 5 and cached == 0
+    other = empty_project.content / "other.md"
+    other.write_text(other.read_text(encoding="utf-8").replace("خبر آخر", "خبر آخر جديد"), encoding="utf-8")
+    translated, cached = counts(empty_project.build().stdout)
+    assert translated == 1 and cached <= 2  # the other article's text only: the first one is kept
