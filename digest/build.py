@@ -7,6 +7,7 @@ import gc
 import hashlib
 import os
 import pickle
+import stat
 import time
 from array import array
 from collections.abc import Callable, Collection, Iterable
@@ -110,11 +111,13 @@ def stamp(path: str | Path) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-def scan(options: BuildOptions) -> tuple[list[tuple[str, str, tuple | None]], list[Problem]]:
-    """The content files with their stamps (None: cannot stat), and problems with the folder."""
+def scan(options: BuildOptions, links: list[str] | None = None
+         ) -> tuple[list[tuple[str, str, tuple | None]], list[Problem]]:
+    """The content files with their stamps (None: cannot stat), and problems with the folder;
+    symbolic links among the files go to `links` when given."""
     if not options.content.is_dir():
         raise ContentError([Problem(str(options.content), 1, "content folder not found")])
-    files, problems = content_files(options.content)
+    files, problems = content_files(options.content, links)
     stamped = []
     for path, shown in files:
         try:
@@ -250,9 +253,10 @@ class Builder:
         self._renderer: tuple[str, Renderer] | None = None
         self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
         self._canon: dict = {}  # one object for each value many entries hold (see share_values)
-        # The last scan of the content folder, and (made when a watcher first needs it) each
-        # file's place in it by real path.
-        self._last_scan: tuple[list[tuple[str, str, tuple | None]], list[Problem], dict[str, int] | None] | None = None
+        # The last scan of the content folder, each file's place in it by real path (made when a
+        # watcher first needs it), and whether it holds symbolic links.
+        self._last_scan: tuple[list[tuple[str, str, tuple | None]], list[Problem], dict[str, int] | None,
+                               bool] | None = None
 
     def save(self) -> None:
         """Write the prepared articles to the cache folder, if a build changed them."""
@@ -274,9 +278,13 @@ class Builder:
                                             compiled=self.options.cache / "templates"))
         return self._renderer[1]
 
-    def _load_state(self) -> None:
-        """Read the saved articles only when a build has work to do: a no-op build never needs them."""
+    def _load_state(self, settings: str) -> None:
+        """Read the saved articles only when a build has work to do (a no-op build never needs
+        them), and keep them only if they were prepared with these settings."""
         if self._state_loaded:
+            if settings != self.settings_key:  # settings shape every prepared article
+                self.files, self.entries, self.settings_key = {}, {}, settings
+                self._prepared.clear()
             return
         self._state_loaded = True
         # Loading makes hundreds of thousands of objects, none of them garbage: the collector
@@ -286,13 +294,16 @@ class Builder:
         gc.disable()
         try:
             self.files, self.entries, self.settings_key = self.store.load()
-            if self.entries:
+            if settings != self.settings_key:
+                self.files, self.entries, self.settings_key = {}, {}, settings
+            elif self.entries:  # frozen now, or the collector's next pass walks them all
                 _freeze_once()
         finally:
             if was_enabled:
                 gc.enable()
-        i18n.remember(self.store.load_formats(i18n.babel_stamp()))
-        self._formats_saved = len(i18n.all_formats())
+        saved = self.store.load_formats(i18n.babel_stamp())
+        i18n.remember(saved)
+        self._formats_saved = len(saved)  # what this cache folder holds; the memo may hold more
 
     def _save_state(self) -> None:
         self.store.save(self.files, self.entries, self.settings_key)
@@ -325,10 +336,7 @@ class Builder:
             return result
         from digest.pages import plan_pages, sort_entries
 
-        self._load_state()
-        if settings != self.settings_key:  # settings shape every prepared article
-            self.files, self.entries, self.settings_key = {}, {}, settings
-            self._prepared.clear()
+        self._load_state(settings)
         mark = result.phase("state", mark)
         loaded = load(options, self.files, config, scanned, self._prepared)
         result.warnings = loaded.warnings
@@ -350,15 +358,15 @@ class Builder:
             # depends on (settings, templates).
             old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
             keys = plan.keys()
-            changed = [path for path, key in keys.items() if old_files.get(path) != key]
+            stale = [path for path, key in keys.items() if old_files.get(path) != key]
             # A few pages changed: stage only those and move them in one by one. Most changed:
             # stage a whole site (unchanged pages hard-linked) and swap it in at once.
-            patch = bool(old_files) and (options.in_place or len(changed) * 2 <= len(keys))
+            patch = bool(old_files) and (options.in_place or len(stale) * 2 <= len(keys))
             writer = SiteWriter(staging_dir(options.output))
             if not patch:
-                changed += [path for path, key in keys.items() if old_files.get(path) == key
-                            and not writer.link_from(options.output, path)]
-            todo = plan.pages(changed)
+                stale += [path for path, key in keys.items() if old_files.get(path) == key
+                          and not writer.link_from(options.output, path)]
+            todo = plan.pages(stale)
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
             sitemap_key = page_settings + plan.shape()
@@ -385,31 +393,39 @@ class Builder:
 
     def _scan(self, changed: Collection[str] | None) -> tuple[list[tuple[str, str, tuple | None]], list[Problem]]:
         """The content files with their stamps. When a watcher says what changed (the preview),
-        and that is only edits of files the last scan found, only those are looked at again:
-        a save need not stat thousands of files. Any other change inside the content folder (a
-        new or deleted file, a folder) scans it all again."""
-        if changed is not None and self._last_scan is not None:
-            files, problems, where = self._last_scan
+        and that is only edits of regular files the last scan found, only those are looked at
+        again: a save need not stat thousands of files. Anything else inside the content folder
+        (a new, deleted or linked file, a folder, the folder itself) scans it all again, and so
+        does any change while the folder holds symbolic links (editing a link's target changes
+        the link, and the watcher reports only the target)."""
+        if changed is not None and self._last_scan is not None and not self._last_scan[3]:
+            files, problems, where, _ = self._last_scan
             content = os.path.realpath(self.options.content) + os.sep  # watchers report real paths
             if where is None:
                 prefix = len(str(self.options.content)) + 1  # content_files' paths start with it
                 where = {content + path[prefix:]: i for i, (path, _, _) in enumerate(files)}
             files = list(files)
             for path in changed:
+                if path + os.sep == content:
+                    break
                 if not path.startswith(content):
                     continue  # a template, the theme or the settings: the listing stays
                 at = where.get(path)
                 try:
                     if at is None:
                         raise FileNotFoundError(path)
-                    files[at] = (files[at][0], files[at][1], stamp(files[at][0]))
+                    st = os.lstat(files[at][0])
                 except OSError:
                     break
+                if not stat.S_ISREG(st.st_mode):
+                    break
+                files[at] = (files[at][0], files[at][1], (st.st_mtime_ns, st.st_size, st.st_ino))
             else:
-                self._last_scan = (files, problems, where)
+                self._last_scan = (files, problems, where, False)
                 return files, problems
-        files, problems = scan(self.options)
-        self._last_scan = (files, problems, None)
+        links: list[str] = []
+        files, problems = scan(self.options, links)
+        self._last_scan = (files, problems, None, bool(links))
         return files, problems
 
     def _prepare(self, articles: list[Article], config: Config) -> list[Entry]:

@@ -226,8 +226,9 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
     return when
 
 
-def content_files(content_dir: Path) -> tuple[list[tuple[str, str]], list[Problem]]:
-    """Article files under the content folder, sorted; links leading outside it are refused.
+def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """Article files under the content folder, sorted; links leading outside it are refused, and
+    those inside it are listed in `links` when given.
 
     Uses os.scandir's file types and plain strings, so a folder of thousands of files costs no
     extra system call or Path object per file (the preview scans it on every save).
@@ -251,6 +252,8 @@ def content_files(content_dir: Path) -> tuple[list[tuple[str, str]], list[Proble
                         problems.append(Problem(entry.path, 1,
                                                 f"symbolic link points outside the content folder ({target})"))
                         continue
+                    if links is not None:
+                        links.append(entry.path)
                 found.append((entry.path, entry.path))
 
     walk(str(content_dir))

@@ -14,7 +14,7 @@ from digest.slugs import ascii_slug
 from digest.summarize import summary_text
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class English:
     """English title and summary with who made them: the editors, a named model, or nobody yet.
 

@@ -57,6 +57,10 @@ def category_url(lang: str, slug: str, number: int = 1) -> str:
 PAGE_KEY_MAX = 96  # longer keys (list pages name every entry they show) are hashed
 
 
+def _article_key(lang: str, fingerprint: str, nav_key: str) -> str:
+    return f"article\x1f{lang}\x1f{fingerprint}\x1f{nav_key}"
+
+
 def _key(*parts: object) -> str:
     """What a page shows, as text (fingerprints joined). A long one is hashed to keep the build
     manifest small; a hash (hex digits) never equals a raw key, which holds separators."""
@@ -87,7 +91,7 @@ class Plan:
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def article_key(self, entry: Entry, lang: str) -> str:
-        return f"article\x1f{lang}\x1f{entry.fingerprint()}\x1f{self.nav_key}"
+        return _article_key(lang, entry.fingerprint(), self.nav_key)
 
     def article_page(self, entry: Entry, lang: str) -> Page:
         slug = entry.slug
@@ -107,8 +111,8 @@ class Plan:
         if not self._keys:
             prints = [(e.slug, e.fingerprint()) for e in self.entries]
             for lang in LANGS:
-                head, tail = f"article\x1f{lang}\x1f", f"\x1f{self.nav_key}"
-                self._keys.update((f"{lang}/{slug}/index.html", f"{head}{fp}{tail}") for slug, fp in prints)
+                self._keys.update((f"{lang}/{slug}/index.html", _article_key(lang, fp, self.nav_key))
+                                  for slug, fp in prints)
                 self._keys.update((page.output_path, page.key) for page in self.lists[lang])
         return self._keys
 

@@ -47,6 +47,7 @@ PREVIEW_PATH = "/_preview/"
 KEEPALIVE_S = 15.0  # a comment on idle streams, so dead clients are noticed
 WATCH_STEP_MS = 50  # a change waits this long for more in the same burst (an editor's save, a checkout)
 WATCH_DEBOUNCE_MS = 1600  # ... but a long burst is cut at this length
+RESCAN_ABOVE = 50  # more changes than this in one burst: scan the content folder rather than trust them
 CONFIG_POLL_MS = 500  # the settings file is polled: editors replace it by rename, which loses a file watch
 
 TYPES = {
@@ -121,11 +122,13 @@ class Preview:
 
     # -- building ------------------------------------------------------------------------------
 
-    def rebuild(self, changed: set[str] | None = None) -> None:
-        """One build; its outcome goes to the console and to every open page. Never raises."""
+    def rebuild(self, changed: set[str] | None = None, rescan: bool = False) -> None:
+        """One build; its outcome goes to the console and to every open page. Never raises.
+        The build looks again only at the `changed` paths, unless `rescan` says they may not
+        be all that changed (see Builder._scan)."""
         options = self.options
         try:
-            result = self.builder.build(changed)
+            result = self.builder.build(None if rescan else changed)
         except ContentError as exc:
             return self._failed(exc.problems)
         except OutputBusy as exc:
@@ -179,6 +182,9 @@ class Preview:
         ignore = [options.output.resolve(), options.cache.resolve()]
         config_stamp = _stamp(config)
         while not self.stop.is_set():
+            # What changed before this watch began (during the first build, or while the watcher
+            # restarted) was never reported: the first rebuild after it scans the whole folder.
+            rescan = True
             try:
                 for changes in watchfiles.watch(*self.watched(), watch_filter=PreviewFilter(ignore),
                                                 debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
@@ -192,7 +198,9 @@ class Preview:
                         config_stamp = now
                         changed.add(str(config))
                     if changed:
-                        self.rebuild(changed)
+                        # A burst of many changes (a checkout) may have lost events on the way.
+                        self.rebuild(changed, rescan=rescan or len(changed) > RESCAN_ABOVE)
+                        rescan = False
             except Exception as exc:  # e.g. a watched folder was deleted: watch again shortly
                 print(f"watcher: {exc}; watching again", file=sys.stderr, flush=True)
                 self.stop.wait(1.0)

@@ -382,35 +382,61 @@ def test_the_sitemap_is_kept_for_a_body_edit_and_made_again_for_a_new_date(proje
 
 
 def test_a_watchers_list_of_edits_restats_only_those_files_and_a_new_file_scans_again(project, monkeypatch):
-    """The preview passes what its watcher saw; an edit then costs one stat, not one per article."""
+    """The preview passes what its watcher saw; an edit then costs one stat, not a folder scan."""
     from digest import build as build_module
     from digest.build import Builder
 
     builder = Builder(project.options(in_place=True, jobs=1), save_each_build=False)
     builder.build()
-    stats: list[str] = []
-    real_stamp = build_module.stamp
-    content = str(project.content)
-
-    def counted(path):
-        if str(path).startswith(content):
-            stats.append(str(path))
-        return real_stamp(path)
-
-    monkeypatch.setattr(build_module, "stamp", counted)
+    scans: list[int] = []
+    real_scan = build_module.scan
+    monkeypatch.setattr(build_module, "scan", lambda *args: scans.append(1) or real_scan(*args))
     path = project.content / f"{SEED}.md"
     path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
                     encoding="utf-8")
     os.utime(path, ns=(1, 1))  # a different stamp even on a coarse clock
     template = project.root / "templates" / "base.html"
     builder.build({os.path.realpath(path), os.path.realpath(template)})
-    assert len(stats) == 1  # the edited file only: the template is not content
+    assert scans == []  # the edited file only: the template is not content
     assert "مجددا" in (project.output / "ar" / SEED / "index.html").read_text(encoding="utf-8")
     new = project.content / "new-article.md"
     new.write_text(article(title="خبر جديد تماما"), encoding="utf-8")
     builder.build({os.path.realpath(new)})
-    assert len(stats) > 2  # a file the last scan did not know: the whole folder again
+    assert scans == [1]  # a file the last scan did not know: the whole folder again
     assert "خبر جديد تماما" in (project.output / "ar" / "new-article" / "index.html").read_text(encoding="utf-8")
     new.unlink()
     builder.build({os.path.realpath(new)})
     assert not (project.output / "ar" / "new-article").exists()
+
+
+def test_a_watchers_list_is_not_trusted_where_links_or_the_folder_itself_are_involved(empty_project, tmp_path):
+    from digest.build import Builder
+    from digest.problems import ContentError
+
+    project = empty_project
+    target = project.write("a.md", article(title="الأصل"))
+    (project.content / "b.md").symlink_to(target)
+    builder = Builder(project.options(in_place=True, jobs=1), save_each_build=False)
+    builder.build()
+    target.write_text(article(title="الأصل بعد التعديل"), encoding="utf-8")
+    os.utime(target, ns=(1, 1))
+    content = os.path.realpath(project.content)
+    builder.build({os.path.join(content, "a.md")})  # the watcher reports the target only
+    assert "الأصل بعد التعديل" in (project.output / "ar" / "b" / "index.html").read_text(encoding="utf-8")
+
+    plain = project.write("c.md", article(title="ملف عادي"))
+    (project.content / "b.md").unlink()
+    builder.build(None)
+    outside = tmp_path / "outside.md"
+    outside.write_text(article(title="خارج المجلد"), encoding="utf-8")
+    plain.unlink()
+    plain.symlink_to(outside)  # a known file turned into a link that leads outside
+    with pytest.raises(ContentError, match="outside the content folder"):
+        builder.build({os.path.join(content, "c.md")})
+
+    plain.unlink()
+    builder.build(None)
+    moved = project.root / "moved"
+    project.content.rename(moved)
+    with pytest.raises(ContentError, match="content folder not found"):
+        builder.build({content})

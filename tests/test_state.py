@@ -77,7 +77,7 @@ def test_a_delta_of_an_older_base_or_a_damaged_one_is_ignored(tmp_path):
 def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     from conftest import make_project
 
-    from digest.build import Builder
+    from digest.build import Builder, _settings_key
 
     project.build()
     path = project.content / "2016-09-01-kerry-lavrov-call.md"
@@ -87,7 +87,7 @@ def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     delta = pickle.loads((project.cache / "articles.delta.pickle").read_bytes())
     assert [sorted(r["entries"]) for r in delta["records"]] == [[str(path.relative_to(project.root))]]
     builder = Builder(project.options())
-    builder._load_state()
+    builder._load_state(_settings_key(builder.options))
     assert len(builder.entries) == len(list(project.content.glob("*.md")))
     for key, (article, _entry) in builder.entries.items():
         assert builder.files[key][1] is article, key  # so the next build prepares nothing again
