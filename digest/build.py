@@ -369,9 +369,8 @@ class Builder:
             todo = plan.pages(stale)
             _render_pages(todo, renderer, writer, options)
             mark = result.phase("render", mark)
-            sitemap_key = page_settings + plan.shape()
-            static = _write_static(writer, renderer, plan, config, options.theme, options.output, sitemap_key,
-                                   previous)
+            static, static_keys = _write_static(writer, renderer, plan, config, options.theme, options.output,
+                                                page_settings, previous)
             mark = result.phase("feeds", mark)
             if patch:
                 manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
@@ -382,7 +381,7 @@ class Builder:
         result.articles = len(entries)
         result.pages = len(keys) + 2
         result.rendered, result.reused = len(todo), len(keys) - len(todo)
-        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, sitemap_key,
+        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, static_keys,
                         result)
         self._unsaved = True
         if self.save_each_build:
@@ -599,10 +598,10 @@ def _read_manifest(path: Path, output: Path) -> dict:
 
 
 def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list[str], fingerprint: str,
-                    page_settings: str, sitemap_key: str, result: BuildResult) -> None:
+                    page_settings: str, static_keys: dict[str, str], result: BuildResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
-            "fingerprint": fingerprint, "page_settings": page_settings, "sitemap_key": sitemap_key,
+            "fingerprint": fingerprint, "page_settings": page_settings, "static_keys": static_keys,
             "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "pages": keys,
@@ -678,21 +677,31 @@ def _patch_in(writer: SiteWriter, output: Path, keys: dict[str, str], todo: list
 
 
 def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Config, theme: Path,
-                  live: Path, sitemap_key: str, previous: dict) -> list[str]:
-    """Everything but the pages: root and 404 pages, feeds, sitemap, robots.txt and the theme,
-    made on every build, except a sitemap whose key is unchanged (the live one is linked in).
-    Returns their paths in the site."""
-    from digest.feeds import robots_txt, rss_feed, sitemap
+                  live: Path, page_settings: str, previous: dict) -> tuple[list[str], dict[str, str]]:
+    """Everything but the pages: root and 404 pages, feeds, sitemap, robots.txt and the theme.
+    Like a page, each file but the theme's has a key made of what it shows; one whose key is
+    unchanged is linked in from the live site rather than made again. Returns the files' paths
+    in the site, and their keys."""
+    from digest.feeds import feed_items, robots_txt, rss_from_items, sitemap
 
-    files = {"index.html": renderer.render_template("index.html", "ar", page=None).encode(),
-             "404.html": renderer.render_template("404.html", "ar", page=None).encode(),
-             **{f"{lang}/feed.xml": rss_feed(plan.entries, lang, config) for lang in LANGS},
-             "robots.txt": robots_txt(config)}
-    for relpath, data in files.items():
-        writer.write(relpath, data)
-    if previous.get("sitemap_key") != sitemap_key or not writer.link_from(live, "sitemap.xml"):
-        writer.write("sitemap.xml", sitemap(plan, config))
-    return [*files, "sitemap.xml", *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])]
+    makers: dict[str, tuple[str, Callable[[], bytes]]] = {
+        "index.html": (page_settings, lambda: renderer.render_template("index.html", "ar", page=None).encode()),
+        "404.html": (page_settings, lambda: renderer.render_template("404.html", "ar", page=None).encode()),
+        "robots.txt": (page_settings, lambda: robots_txt(config)),
+        "sitemap.xml": (page_settings + plan.shape(), lambda: sitemap(plan, config)),
+    }
+    for lang in LANGS:
+        items = feed_items(plan.entries, lang, config)
+        shown = hashlib.blake2b(repr(items).encode(), digest_size=16).hexdigest()
+        makers[f"{lang}/feed.xml"] = (page_settings + shown,
+                                      lambda items=items, lang=lang: rss_from_items(items, lang, config))
+    old = previous.get("static_keys", {})
+    keys = {}
+    for relpath, (key, make) in makers.items():
+        keys[relpath] = key
+        if old.get(relpath) != key or not writer.link_from(live, relpath):
+            writer.write(relpath, make())
+    return [*makers, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])], keys
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

@@ -440,3 +440,23 @@ def test_a_watchers_list_is_not_trusted_where_links_or_the_folder_itself_are_inv
     project.content.rename(moved)
     with pytest.raises(ContentError, match="content folder not found"):
         builder.build({content})
+
+
+def test_feeds_are_kept_while_what_they_show_is_unchanged(empty_project):
+    import feedparser as fp
+
+    project = empty_project
+    path = project.write("a.md", article(title="خبر", summary="ملخص كتبه المحرر.", body="فقرة أولى."))
+    project.write("b.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00"))
+    project.build()
+    feeds = [project.output / lang / "feed.xml" for lang in ("ar", "en")]
+    inodes = [os.stat(f).st_ino for f in feeds]
+    path.write_text(article(title="خبر", summary="ملخص كتبه المحرر.", body="فقرة أولى.\n\nفقرة جديدة."),
+                    encoding="utf-8")
+    project.build()
+    assert [os.stat(f).st_ino for f in feeds] == inodes  # the body is not in the feed
+    assert "فقرة جديدة" in (project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
+    path.write_text(article(title="خبر", summary="ملخص جديد كتبه المحرر.", body="فقرة أولى."), encoding="utf-8")
+    project.build()
+    items = {e.link.rstrip("/").rsplit("/", 1)[-1]: e for e in fp.parse(feeds[0].read_bytes()).entries}
+    assert items["a"].summary == "ملخص جديد كتبه المحرر."
