@@ -2,7 +2,8 @@
 
 The whole state is one pickle (tens of MB on a big site, a quarter of a second to write). A build
 that changed a few articles appends just those to a small second file instead, and the next
-load applies it; once that file has grown, the next save writes the whole state again.
+load applies it; once that file has grown, the next save writes the whole state again. A third
+file keeps the dates and numbers Babel formatted (see digest.i18n).
 """
 
 from __future__ import annotations
@@ -79,7 +80,6 @@ class StateStore:
                                     "files": files, "entries": entries, "settings": settings})
             self.delta_path.unlink(missing_ok=True)
         self._saved = (dict(files), dict(entries))
-
 
     def load_formats(self, maker: str) -> dict:
         """Dates and numbers formatted by earlier builds with the same Babel (see digest.i18n)."""
