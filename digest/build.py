@@ -525,6 +525,7 @@ def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: i
     else:
         import multiprocessing  # only for a big build: imported on demand
 
+        i18n.new_formats()  # this process has them: forked workers should send back only theirs
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             collect(pool.imap(work, _chunks(count, jobs)))
     return out
@@ -722,6 +723,7 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
         else:
             import multiprocessing  # only for a big build: imported on demand
 
+            i18n.new_formats()  # as in _in_chunks: the workers send back only what they format
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for done, formats in pool.imap_unordered(_render_range, tasks):
                     i18n.remember(formats)
