@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.client
-import json
 import os
 import queue
 import re
@@ -129,19 +128,10 @@ class Events:
         self.next(("hello",), 10)
 
     def _read(self) -> None:
-        kind, data = "message", ""
-        try:
-            for raw in self.response:
-                line = raw.decode().rstrip("\r\n")
-                if line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:"):
-                    data += line[5:].strip()
-                elif not line and data:
-                    self.queue.put((time.perf_counter(), kind, json.loads(data)))
-                    kind, data = "message", ""
-        except (OSError, ValueError):
-            pass
+        from digest.livereload import read_events  # main() puts the project on sys.path
+
+        for kind, data in read_events(self.response):
+            self.queue.put((time.perf_counter(), kind, data))
 
     def next(self, kinds: tuple[str, ...], timeout: float) -> tuple[float, str]:
         deadline = time.monotonic() + timeout
@@ -263,6 +253,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also time the phases of a rebuild")
     parser.add_argument("--profile-only", action="store_true", help="only that")
     args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
     site = make_site(ant_corpus(args.ant), args.articles)
     print(f"site: {site} ({sum(1 for _ in (site / 'content').glob('*.md'))} articles)", flush=True)
     if not args.profile_only:

@@ -10,6 +10,7 @@ import html
 import json
 import secrets
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from digest.problems import Problem
@@ -70,6 +71,24 @@ class Hub:
 def sse(event: str, data: dict) -> bytes:
     """One Server-Sent Event; JSON keeps the data on a single line."""
     return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def read_events(lines: Iterable[bytes]) -> Iterator[tuple[str, dict]]:
+    """The (event, data) pairs of a stream that sse() wrote, as a client reads them: the format's
+    other half, for the tests and the preview benchmark. Stops quietly when the stream breaks."""
+    kind, data = "message", ""
+    try:
+        for raw in lines:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                kind = line[6:].strip()
+            elif line.startswith("data:"):
+                data += line[5:].strip()
+            elif not line and data:
+                yield kind, json.loads(data)
+                kind, data = "message", ""
+    except (OSError, ValueError):
+        return
 
 
 def event_for(outcome: Outcome, seen: int) -> bytes:

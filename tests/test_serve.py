@@ -4,7 +4,6 @@ sample articles: pages, live-reload events, the error overlay, path safety and a
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import queue
 import re
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT, SAMPLE, Project, make_project
 
-from digest.livereload import overlay_html
+from digest.livereload import overlay_html, read_events
 from digest.problems import Problem
 
 SLUGS = ("al-culture-1-20180218", "bb-economy-17-20180204", "fr-sport-215-20180630")
@@ -132,19 +131,8 @@ class EventStream:
         self.hello = self.wait_for("hello")
 
     def _read(self) -> None:
-        kind, data = "message", ""
-        try:
-            for raw in self.response:
-                line = raw.decode().rstrip("\r\n")
-                if line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:"):
-                    data += line[5:].strip()
-                elif not line and data:
-                    self.events.put((kind, json.loads(data)))
-                    kind, data = "message", ""
-        except (OSError, ValueError):
-            pass
+        for kind, data in read_events(self.response):
+            self.events.put((kind, data))
 
     def wait_for(self, kind: str, timeout: float = WAIT_S) -> dict:
         deadline = time.monotonic() + timeout
