@@ -683,7 +683,7 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
     Like a page, each file but the theme's has a key made of what it shows; one whose key is
     unchanged is linked in from the live site rather than made again. Returns the files' paths
     in the site, and their keys."""
-    from digest.feeds import feed_items, robots_txt, rss_from_items, sitemap
+    from digest.feeds import feed_items, robots_txt, rss_feed, sitemap
 
     makers: dict[str, tuple[str, Callable[[], bytes]]] = {
         "index.html": (page_settings, lambda: renderer.render_template("index.html", "ar", page=None).encode()),
@@ -695,7 +695,7 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
         items = feed_items(plan.entries, lang, config)
         shown = hashlib.blake2b(repr(items).encode(), digest_size=16).hexdigest()
         makers[f"{lang}/feed.xml"] = (page_settings + shown,
-                                      lambda items=items, lang=lang: rss_from_items(items, lang, config))
+                                      lambda items=items, lang=lang: rss_feed(items, lang, config))
     old = previous.get("static_keys", {})
     keys = {}
     for relpath, (key, make) in makers.items():

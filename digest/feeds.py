@@ -57,8 +57,8 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[str, ...]]:
-    """What a feed shows of each of its entries, in order: rss_feed() is made from this alone,
-    so a build whose feed items (and settings) are unchanged keeps the feed it has."""
+    """What a feed shows of each of its entries (`entries` sorted newest first): rss_feed() is
+    made from this alone, so a build whose feed items and settings are unchanged keeps its feed."""
     out = []
     for entry in entries[: config.feed_items]:
         a = entry.article
@@ -71,13 +71,8 @@ def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[st
     return out
 
 
-def rss_feed(entries: list[Entry], lang: str, config: Config) -> bytes:
-    """RSS 2.0 with absolute links and RFC 822 dates; `entries` sorted newest first."""
-    return rss_from_items(feed_items(entries, lang, config), lang, config)
-
-
-def rss_from_items(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
-    """The feed of feed_items()' result."""
+def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
+    """RSS 2.0 of feed_items(), with absolute links and RFC 822 dates."""
     import xml.etree.ElementTree as ET  # only when a feed changed: it takes a fortieth of a small rebuild
 
     ET.register_namespace("atom", ATOM)
