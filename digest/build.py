@@ -296,7 +296,7 @@ class Builder:
             self.files, self.entries, self.settings_key = self.store.load()
             if settings != self.settings_key:
                 self.files, self.entries, self.settings_key = {}, {}, settings
-            elif self.entries:  # frozen now, or the collector's next pass walks them all
+            elif self.entries:
                 _freeze_once()
         finally:
             if was_enabled:
