@@ -107,7 +107,10 @@ class Loaded:
 
 def stamp(path: str | Path) -> tuple[int, int, int]:
     """What tells a changed file from an unchanged one without reading it (as make and Hugo do)."""
-    st = os.stat(path)
+    return stamp_of(os.stat(path))
+
+
+def stamp_of(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
@@ -418,7 +421,7 @@ class Builder:
                     break
                 if not stat.S_ISREG(st.st_mode):
                     break
-                files[at] = (files[at][0], files[at][1], (st.st_mtime_ns, st.st_size, st.st_ino))
+                files[at] = (files[at][0], files[at][1], stamp_of(st))
             else:
                 self._last_scan = (files, problems, where, False)
                 return files, problems

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import watchfiles
 
-from digest.build import Builder, BuildOptions
+from digest.build import Builder, BuildOptions, stamp
 from digest.livereload import (
     BROKEN,
     CLIENT_JS,
@@ -80,10 +80,9 @@ class PreviewFilter(watchfiles.DefaultFilter):
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
-        st = os.stat(path)
+        return stamp(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _inside(path: str, root: str) -> bool:
