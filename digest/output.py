@@ -152,8 +152,9 @@ def apply_patch(patch: Path, output: Path) -> None:
 
 
 def same_file(a: Path, b: Path, relpath: str) -> bool:
-    """Whether `relpath` has the same bytes under both folders (feeds, sitemap and theme files are
-    made every build, and need not replace an identical live file)."""
+    """Whether `relpath` has the same bytes under both folders: a theme file copied again, or a
+    feed made again with the same bytes, need not replace the live one (and a file linked in
+    from the live site is the live one)."""
     try:
         if os.path.samefile(os.path.join(a, relpath), os.path.join(b, relpath)):  # linked in
             return True
