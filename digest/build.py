@@ -21,7 +21,6 @@ from digest.content import Article, check_unique_slugs, content_files, read_arti
 from digest.output import OutputLock, SiteWriter, commit_patch, recover, same_file, staging_dir, swap_in
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
-from digest.state import StateStore, read_pickle
 
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts in a third of the time without them.
@@ -29,9 +28,10 @@ if TYPE_CHECKING:
     from digest.entries import Entry
     from digest.pages import Page, Plan
     from digest.render import Renderer
+    from digest.state import StateStore
 
 MANIFEST_VERSION = 4
-STATE_VERSION = 4
+STATE_VERSION = 5
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
@@ -132,13 +132,15 @@ def scan(options: BuildOptions, links: list[str] | None = None
 
 def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
          scanned: tuple[list[tuple[str, str, tuple | None]], list[Problem]] | None = None,
-         prepared: dict[str, Entry] | None = None) -> Loaded:
+         prepared: dict[str, Entry] | None = None,
+         pickles: dict[str, tuple[Article, Entry | None, bytes]] | None = None) -> Loaded:
     """Read and check everything; raises ContentError with all the errors found.
 
     `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
     are not parsed again; it is updated in place. Given `prepared`, each article read without
     errors is also prepared where it was read, and its Entry put there by file: one pass over
-    the cores, and the article's text never travels between processes.
+    the cores, and the article's text never travels between processes. Given `pickles`, the
+    pickles of what workers read go there (see _read_all).
     """
     config = config or load_config(options.config, options.base_url)
     files, found_in_folder = scanned or scan(options)
@@ -147,7 +149,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     stale = [(path, shown) for path, shown, current in files
              if current is None or shown not in cache or cache[shown][0] != current]
     read = _read_all(stale, config, options.jobs, prepare_too=prepared is not None,
-                     drafts=options.drafts, progress=options.progress)
+                     drafts=options.drafts, progress=options.progress, pickles=pickles)
     fresh: dict[str, tuple[Article | None, list[Problem]]] = {}
     for (_, shown), (article, found, entry) in zip(stale, read, strict=True):
         fresh[shown] = (article, found)
@@ -243,7 +245,7 @@ class Builder:
 
     def __init__(self, options: BuildOptions, save_each_build: bool = True):
         self.options = options
-        self.store = StateStore(options.cache, STATE_VERSION)
+        self._store: StateStore | None = None
         self.files: dict[str, tuple] = {}
         self.entries: dict[str, tuple[Article, Entry]] = {}
         self.settings_key = ""
@@ -252,6 +254,9 @@ class Builder:
         # Entries prepared while reading, until a build adopts them: kept when that build fails
         # on another file, so the next one (the preview's, after the fix) need not read them again.
         self._prepared: dict[str, Entry] = {}
+        # Pickles of the articles and entries that this build's workers read, for the state's
+        # save (see StateStore.save): a cold build need not pickle them all again at its end.
+        self._pickles: dict[str, tuple[Article, Entry | None, bytes]] = {}
         self._unsaved = False
         self._renderer: tuple[str, Renderer] | None = None
         self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
@@ -261,11 +266,33 @@ class Builder:
         self._last_scan: tuple[list[tuple[str, str, tuple | None]], list[Problem], dict[str, int] | None,
                                bool] | None = None
 
+    @property
+    def store(self) -> StateStore:
+        """Made when first needed: a build with nothing to do does not import it (nor the
+        article and entry modules it makes stubs of)."""
+        if self._store is None:
+            from digest.state import StateStore
+
+            self._store = StateStore(self.options.cache, STATE_VERSION)
+        return self._store
+
     def save(self) -> None:
-        """Write the prepared articles to the cache folder, if a build changed them."""
+        """Write what builds learnt to the cache folder: the prepared articles, if a build
+        changed them, and the dates and numbers formatted."""
+        self._save_articles()
+        self._save_formats()
+
+    def _save_articles(self) -> None:
         if self._unsaved:
-            self._save_state()
+            self.store.save(self.files, self.entries, self.settings_key, self._pickles)
+            self._pickles.clear()
             self._unsaved = False
+
+    def _save_formats(self) -> None:
+        formats = i18n.all_formats()
+        if len(formats) != self._formats_saved:
+            self.store.save_formats(i18n.babel_stamp(), formats)
+            self._formats_saved = len(formats)
 
     def renderer(self, config: Config, page_settings: str) -> Renderer:
         """One Renderer while settings and templates (messages included) stay the same, so the
@@ -308,13 +335,6 @@ class Builder:
         i18n.remember(saved)
         self._formats_saved = len(saved)  # what this cache folder holds; the memo may hold more
 
-    def _save_state(self) -> None:
-        self.store.save(self.files, self.entries, self.settings_key)
-        formats = i18n.all_formats()
-        if len(formats) != self._formats_saved:
-            self.store.save_formats(i18n.babel_stamp(), formats)
-            self._formats_saved = len(formats)
-
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         """Build the site into a staging folder and put it in place (see digest.output); raises
         ContentError, leaving the published site as it was. `changed`: the paths a file watcher
@@ -340,8 +360,9 @@ class Builder:
         from digest.pages import plan_pages, sort_entries
 
         self._load_state(settings)
+        self._pickles.clear()  # an earlier build's, unsaved (the preview saves when it stops)
         mark = result.phase("state", mark)
-        loaded = load(options, self.files, config, scanned, self._prepared)
+        loaded = load(options, self.files, config, scanned, self._prepared, self._pickles)
         result.warnings = loaded.warnings
         renderer = self.renderer(config, page_settings)
         mark = result.phase("read", mark)
@@ -352,6 +373,13 @@ class Builder:
             # and translated now (a model was installed) is otherwise the same object.
             self.entries[entry.article.path] = (entry.article, entry)
         mark = result.phase("translate", mark)
+        # The articles are saved now, not after rendering: they are what this build learnt
+        # whether or not it goes on to publish, and the pickles read workers made are freed
+        # before render workers fork.
+        self._unsaved = True
+        if self.save_each_build:
+            self._save_articles()
+        mark = result.phase("save", mark)
         _freeze_once()
         plan = plan_pages(entries, config)
         mark = result.phase("plan", mark)
@@ -386,10 +414,9 @@ class Builder:
         result.rendered, result.reused = len(todo), len(keys) - len(todo)
         _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, static_keys,
                         result)
-        self._unsaved = True
         if self.save_each_build:
-            self.save()
-        result.phase("save", mark)
+            self._save_formats()  # render workers formatted day headings too
+        result.phase("manifest", mark)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -485,31 +512,51 @@ def _read_one(path: str, shown: str, config: Config, prepare_too: bool, drafts: 
     return article, problems, entry
 
 
-def _read_range(bounds: tuple[int, int]) -> tuple[list[Read], list]:
-    """The files in this range, read (and prepared), with the dates this formatted on the way."""
+def _read_range(bounds: tuple[int, int]) -> tuple[list, list]:
+    """The files in this range, read (and prepared), with the dates this formatted on the way.
+    In a worker, each article and its entry go back as one pickle: the one the saved state keeps
+    (see StateStore.save), so the main process need not pickle them again."""
     assert _READ_JOB is not None
-    files, config, prepare_too, drafts = _READ_JOB
+    files, config, prepare_too, drafts, in_worker = _READ_JOB
     reads = [_read_one(path, shown, config, prepare_too, drafts) for path, shown in files[bounds[0] : bounds[1]]]
+    if in_worker:
+        return [(None if article is None else pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL),
+                 problems) for article, problems, entry in reads], i18n.new_formats()
     return reads, i18n.new_formats()
 
 
 def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_too: bool = False,
-              drafts: bool = False, progress: bool | None = None) -> list[Read]:
-    """_read_one() for many files, over all cores when there are enough of them (a cold build)."""
+              drafts: bool = False, progress: bool | None = None,
+              pickles: dict[str, tuple[Article, Entry | None, bytes]] | None = None) -> list[Read]:
+    """_read_one() for many files, over all cores when there are enough of them (a cold build).
+    The pickles that came back from workers go to `pickles`, by path, with what they hold."""
     global _READ_JOB
     jobs = jobs or os.cpu_count() or 1
-    _READ_JOB = (files, config, prepare_too, drafts)
+    in_workers = jobs > 1 and len(files) >= PARALLEL_MIN_ARTICLES
+    _READ_JOB = (files, config, prepare_too, drafts, in_workers)
     meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
     try:
-        return _in_chunks(_read_range, len(files), jobs, meter)
+        reads = _in_chunks(_read_range, len(files), jobs if in_workers else 1, meter)
     finally:
         _READ_JOB = None
         meter.close()
+    if not in_workers:
+        return reads
+    out: list[Read] = []
+    for blob, problems in reads:
+        if blob is None:
+            out.append((None, problems, None))
+            continue
+        article, entry = pickle.loads(blob)
+        if pickles is not None:
+            pickles[article.path] = (article, entry, blob)
+        out.append((article, problems, entry))
+    return out
 
 
 def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: int, jobs: int,
                meter: Progress) -> list[T]:
-    """work(range) over `count` items, in order, in forked workers when there are enough of them.
+    """work(range) over `count` items, in order, in `jobs` forked workers (none for one job).
 
     The items reach the workers through a module global that the caller sets (forked workers
     inherit it), so only the results are pickled: each part's items, and the dates and numbers
@@ -523,7 +570,7 @@ def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: i
             i18n.remember(formats)
             meter.update(len(part))
 
-    if jobs == 1 or count < PARALLEL_MIN_ARTICLES:
+    if jobs == 1:
         collect(map(work, _chunks(count, 1)))
     else:
         import multiprocessing  # only for a big build: imported on demand
@@ -588,7 +635,8 @@ def _fingerprint(inputs: str, files: list[tuple[str, str, tuple | None]]) -> str
 def _read_manifest(path: Path, output: Path) -> dict:
     """The manifest of the current output, or {} when it describes something else."""
     try:
-        data = read_pickle(path)
+        with open(path, "rb") as handle:
+            data = pickle.load(handle)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
         return {}
     if data.get("version") != MANIFEST_VERSION or data.get("output") != str(output.resolve()):

@@ -57,6 +57,7 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict)
     arabic_digest: str = ""  # set from the text at creation; kept when the body is dropped
     body_dropped: bool = field(default=False, compare=False)  # the build keeps only the HTML
+    _lazy: Any = field(default=None, repr=False, compare=False)  # a stub's saved rest (digest.state)
 
     def __post_init__(self) -> None:
         if not self.arabic_digest:

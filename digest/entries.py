@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from digest.config import Config
 from digest.content import Article
@@ -40,6 +41,7 @@ class Entry:
     english: English = field(default_factory=lambda: PENDING)
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug; made once (timestamp() is slow)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
+    _lazy: Any = field(default=None, repr=False, compare=False)  # a stub's saved rest (digest.state)
 
     @property
     def html(self) -> str:

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
+from datetime import UTC, datetime
 
 from conftest import article as article_text
 from conftest import tree_bytes
 
 from digest import state
-from digest.state import StateStore
+from digest.config import Config
+from digest.content import Article
+from digest.entries import PENDING, English, Entry, prepare
+from digest.state import ArticleStub, EntryStub, StateStore
 
 
-class Thing:
-    """Stands for an Article: shared by a file's record and its entry."""
-
-    def __init__(self, name: str):
-        self.name = name
+def record(name: str, text: str = "نص الخبر الأول.", english: bool = True) -> tuple:
+    """A real Article and its prepared Entry, as a build keeps them."""
+    article = Article(path=name, slug=name, title=f"عنوان {name}", date=datetime(2018, 2, 4, 9, 30, tzinfo=UTC),
+                      body=text, body_line=5, source="bbc", category="economy", tags=["وسم"], author="كاتب",
+                      title_en=f"Title {name}" if english else "", summary_en="Summary" if english else "",
+                      source_hash=f"hash {name}", image="/i.png")
+    return article, prepare(article, Config())
 
 
 def fresh(n: int) -> tuple[dict, dict]:
-    things = [Thing(f"a{i}") for i in range(n)]
-    files = {t.name: ((1, 2, 3), t, []) for t in things}
-    entries = {t.name: (t, f"entry of {t.name}") for t in things}
+    files, entries = {}, {}
+    for i in range(n):
+        article, entry = record(f"a{i}", english=i % 2 == 1)
+        files[article.path] = ((1, 2, i), article, ())
+        entries[article.path] = (article, entry)
     return files, entries
+
+
+def whole(value):
+    """The value as a plain Article or Entry, with every field: a stub is filled in first."""
+    value.title if isinstance(value, Article) else value.html_utf8
+    return value
 
 
 def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tmp_path):
@@ -30,20 +45,69 @@ def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tm
     files, entries = fresh(50)
     store.save(files, entries, "s1")
     base = (tmp_path / "articles.pickle").read_bytes()
-    new = Thing("a3")
-    files["a3"] = ((9, 9, 9), new, [])
-    entries["a3"] = (new, "entry again")
-    entries["a4"] = (files["a4"][1], "translated now")  # only the entry changed
+    new, new_entry = record("a3", "نص جديد.")
+    files["a3"] = ((9, 9, 9), new, ())
+    entries["a3"] = (new, new_entry)
+    translated = dataclasses.replace(entries["a4"][1], english=English("Title", "Summary", "machine", "m 1"))
+    entries["a4"] = (files["a4"][1], translated)  # only the entry changed
     del files["a7"], entries["a7"]
     store.save(files, entries, "s1")
     assert (tmp_path / "articles.pickle").read_bytes() == base  # the base was not rewritten
     assert (tmp_path / "articles.delta.pickle").exists()
     loaded_files, loaded_entries, settings = StateStore(tmp_path, version=7).load()
     assert settings == "s1" and sorted(loaded_files) == sorted(files) and "a7" not in loaded_entries
-    assert loaded_files["a3"][0] == (9, 9, 9) and loaded_entries["a3"][1] == "entry again"
-    assert loaded_entries["a4"][1] == "translated now"
+    assert loaded_files["a3"][0] == (9, 9, 9) and whole(loaded_entries["a3"][1]).summary == "نص جديد."
+    assert loaded_entries["a4"][1].english.title == "Title"
     for key in loaded_files:
         assert loaded_files[key][1] is loaded_entries[key][0], key  # one Article per file
+        assert whole(loaded_entries[key][1]) == entries[key][1] and whole(loaded_files[key][1]) == files[key][1]
+
+
+def test_kept_articles_load_as_stubs_that_read_their_pickle_on_first_use(tmp_path):
+    files, entries = fresh(3)
+    StateStore(tmp_path, version=1).save(files, entries, "s")
+    loaded_files, loaded_entries, _ = StateStore(tmp_path, version=1).load()
+    article, entry = loaded_entries["a1"]
+    assert type(article) is ArticleStub and type(entry) is EntryStub
+    # What every build reads of every article is there without unpickling anything.
+    assert (article.slug, article.date, article.category, entry.day, entry.order, entry.category_slug) == (
+        "a1", files["a1"][1].date, "economy", entries["a1"][1].day, entries["a1"][1].order, "economy")
+    assert entry.fingerprint() == entries["a1"][1].fingerprint()
+    assert entry.english == English("Title a1", "Summary", "editor") and loaded_entries["a0"][1].english is PENDING
+    assert type(article) is ArticleStub and type(entry) is EntryStub
+    assert entry.summary == entries["a1"][1].summary  # the rest: read, and now a plain Entry
+    assert type(entry) is Entry and entry.article is article and type(article) is ArticleStub
+    assert article.tags == ["وسم"] and type(article) is Article
+    assert entry == entries["a1"][1] and article == files["a1"][1]
+    # The whole of every field survives the round trip, whichever order they are first used in.
+    for key in ("a0", "a2"):
+        assert whole(loaded_files[key][1]) == files[key][1] and whole(loaded_entries[key][1]) == entries[key][1]
+
+
+def test_a_new_base_keeps_unused_pickles_and_the_index_fields_changed_since(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 1)
+    files, entries = fresh(4)
+    StateStore(tmp_path, version=1).save(files, entries, "s")
+    store = StateStore(tmp_path, version=1)
+    loaded_files, loaded_entries, _ = store.load()
+    english = English("Kept title", "Kept summary", "machine", "m 2")
+    stub = loaded_entries["a2"][1]
+    stub.english = english  # as translate_entries does: the index holds the English
+    loaded_entries["a2"] = (loaded_entries["a2"][0], stub)
+    whole(loaded_entries["a3"][1]).summary = "لخص من جديد"  # used (and changed), so pickled again
+    for name in ("a0", "a1"):  # new records: more than the delta may hold, so a new base
+        article, entry = record(name, "نص مختلف.")
+        loaded_files[name], loaded_entries[name] = ((5, 5, 5), article, ()), (article, entry)
+    store.save(loaded_files, loaded_entries, "s")
+    assert not (tmp_path / "articles.delta.pickle").exists()
+    assert len(list(tmp_path.glob("articles-*.pickles"))) == 1  # the old pickles went
+    again_files, again_entries, _ = StateStore(tmp_path, version=1).load()
+    assert again_entries["a2"][1].english == english and whole(again_entries["a2"][1]).summary
+    assert whole(again_entries["a2"][1]) == dataclasses.replace(entries["a2"][1], english=english)
+    assert whole(again_entries["a3"][1]) == dataclasses.replace(entries["a3"][1], summary="لخص من جديد")
+    assert whole(again_entries["a0"][1]).summary == "نص مختلف." and again_files["a0"][0] == (5, 5, 5)
+    # The stubs still in use by the build that saved read their pickles after the old file went.
+    assert whole(loaded_entries["a2"][1]).html_utf8 == entries["a2"][1].html_utf8
 
 
 def test_big_changes_new_settings_or_another_version_rewrite_or_drop_the_state(tmp_path, monkeypatch):
@@ -59,17 +123,27 @@ def test_big_changes_new_settings_or_another_version_rewrite_or_drop_the_state(t
     assert StateStore(tmp_path, version=2).load() == ({}, {}, "")
 
 
+def test_missing_or_damaged_pickles_drop_the_state_rather_than_fail_later(tmp_path):
+    StateStore(tmp_path, version=1).save(*fresh(3), "s")
+    (pickles,) = tmp_path.glob("articles-*.pickles")
+    data = pickles.read_bytes()
+    pickles.write_bytes(data[:-10])  # not the size the index says
+    assert StateStore(tmp_path, version=1).load() == ({}, {}, "")
+    pickles.unlink()
+    assert StateStore(tmp_path, version=1).load() == ({}, {}, "")
+
+
 def test_a_delta_of_an_older_base_or_a_damaged_one_is_ignored(tmp_path):
     store = StateStore(tmp_path, version=1)
     files, entries = fresh(5)
     store.save(files, entries, "s")
-    t = Thing("a1")
-    files["a1"], entries["a1"] = ((5, 5, 5), t, []), (t, "changed")
+    article, entry = record("a1", "نص معدل.")
+    files["a1"], entries["a1"] = ((5, 5, 5), article, ()), (article, entry)
     store.save(files, entries, "s")
     delta = (tmp_path / "articles.delta.pickle").read_bytes()
     StateStore(tmp_path, version=1).save(*fresh(5), "other")  # a new base from another build
     (tmp_path / "articles.delta.pickle").write_bytes(delta)
-    assert StateStore(tmp_path, version=1).load()[0]["a1"][0] == (1, 2, 3)  # old delta: not applied
+    assert StateStore(tmp_path, version=1).load()[0]["a1"][0] == (1, 2, 1)  # old delta: not applied
     (tmp_path / "articles.delta.pickle").write_bytes(b"\x80\x05garbage")
     assert len(StateStore(tmp_path, version=1).load()[0]) == 5
 
@@ -131,3 +205,32 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
     empty_project.write("a9.md", article_text(title="خبر 9 معدل مرة أخرى", date="2018-02-09T10:09:00+03:00"))
     empty_project.build()
     assert "Friday, February 9, 2018" in day_page.read_text(encoding="utf-8")
+
+
+def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_build(tmp_path):
+    """Read workers pickle each article for the saved state; later builds load stubs of it and
+    unpickle the articles their pages show (a template change: every page, in render workers)."""
+    from conftest import make_project
+
+    def fill(project):
+        for i in range(210):  # enough to read and render in forked workers
+            project.write(f"a{i:03}.md", article_text(
+                title=f"خبر رقم {i}", date=f"2018-02-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
+                body=f"الفقرة الأولى من الخبر {i} عن موضوع {i * 7}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
+                category=("economy", "sports", "culture")[i % 3], source=f"مصدر {i % 5}"))
+
+    kept = make_project(tmp_path / "kept", sample=False)
+    fill(kept)
+    kept.build("--jobs", "2")
+    assert len(list(kept.cache.glob("articles-*.pickles"))) == 1
+    kept.write("a100.md", article_text(title="خبر معدل", date="2018-02-17T10:40:00+03:00", body="نص جديد كله."))
+    assert "pages rendered" in kept.build("--jobs", "2").stdout  # one change: its pages and lists
+    base = kept.root / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<!-- v2 -->\n</footer>"), encoding="utf-8")
+    assert "unchanged" not in kept.build("--jobs", "2").stdout  # every page rendered again, from stubs
+    fresh = make_project(tmp_path / "fresh", sample=False)
+    fill(fresh)
+    fresh.write("a100.md", (kept.content / "a100.md").read_text(encoding="utf-8"))
+    (fresh.root / "templates" / "base.html").write_text(base.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build("--jobs", "2")
+    assert tree_bytes(kept.output) == tree_bytes(fresh.output)
