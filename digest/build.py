@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from digest.entries import Entry
     from digest.pages import Page, Plan
     from digest.render import Renderer
-    from digest.state import StateStore
+    from digest.state import Spool, StateStore
 
 MANIFEST_VERSION = 4
 STATE_VERSION = 5
@@ -133,14 +133,14 @@ def scan(options: BuildOptions, links: list[str] | None = None
 def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
          scanned: tuple[list[tuple[str, str, tuple | None]], list[Problem]] | None = None,
          prepared: dict[str, Entry] | None = None,
-         pickles: dict[str, tuple[Article, Entry | None, bytes]] | None = None) -> Loaded:
+         spool: Spool | None = None) -> Loaded:
     """Read and check everything; raises ContentError with all the errors found.
 
     `cache` maps a file to (stamp, article, problems) from an earlier read, so unchanged files
     are not parsed again; it is updated in place. Given `prepared`, each article read without
     errors is also prepared where it was read, and its Entry put there by file: one pass over
-    the cores, and the article's text never travels between processes. Given `pickles`, the
-    pickles of what workers read go there (see _read_all).
+    the cores, and the article's text never travels between processes. Given `spool`, what
+    workers read goes there too, pickled as the saved state keeps it (see _read_all).
     """
     config = config or load_config(options.config, options.base_url)
     files, found_in_folder = scanned or scan(options)
@@ -149,7 +149,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     stale = [(path, shown) for path, shown, current in files
              if current is None or shown not in cache or cache[shown][0] != current]
     read = _read_all(stale, config, options.jobs, prepare_too=prepared is not None,
-                     drafts=options.drafts, progress=options.progress, pickles=pickles)
+                     drafts=options.drafts, progress=options.progress, spool=spool)
     fresh: dict[str, tuple[Article | None, list[Problem]]] = {}
     for (_, shown), (article, found, entry) in zip(stale, read, strict=True):
         fresh[shown] = (article, found)
@@ -254,9 +254,9 @@ class Builder:
         # Entries prepared while reading, until a build adopts them: kept when that build fails
         # on another file, so the next one (the preview's, after the fix) need not read them again.
         self._prepared: dict[str, Entry] = {}
-        # Pickles of the articles and entries that this build's workers read, for the state's
-        # save (see StateStore.save): a cold build need not pickle them all again at its end.
-        self._pickles: dict[str, tuple[Article, Entry | None, bytes]] = {}
+        # The articles and entries that this build's workers read, pickled as the saved state
+        # keeps them (see digest.state.Spool): a cold build need not pickle them all again.
+        self._spool: Spool | None = None
         self._unsaved = False
         self._renderer: tuple[str, Renderer] | None = None
         self._formats_saved = 0  # how many formatted dates and numbers the cache folder holds
@@ -284,8 +284,8 @@ class Builder:
 
     def _save_articles(self) -> None:
         if self._unsaved:
-            self.store.save(self.files, self.entries, self.settings_key, self._pickles)
-            self._pickles.clear()
+            self.store.save(self.files, self.entries, self.settings_key, self._spool)
+            self._spool = None
             self._unsaved = False
 
     def _save_formats(self) -> None:
@@ -360,9 +360,15 @@ class Builder:
         from digest.pages import plan_pages, sort_entries
 
         self._load_state(settings)
-        self._pickles.clear()  # an earlier build's, unsaved (the preview saves when it stops)
+        if self._spool is not None:
+            self._spool.discard()  # an earlier build's, unsaved (the preview saves when it stops)
+        self._spool = self.store.spool()
         mark = result.phase("state", mark)
-        loaded = load(options, self.files, config, scanned, self._prepared, self._pickles)
+        try:
+            loaded = load(options, self.files, config, scanned, self._prepared, self._spool)
+        except BaseException:
+            self._spool.discard()
+            raise
         result.warnings = loaded.warnings
         renderer = self.renderer(config, page_settings)
         mark = result.phase("read", mark)
@@ -373,9 +379,8 @@ class Builder:
             # and translated now (a model was installed) is otherwise the same object.
             self.entries[entry.article.path] = (entry.article, entry)
         mark = result.phase("translate", mark)
-        # The articles are saved now, not after rendering: they are what this build learnt
-        # whether or not it goes on to publish, and the pickles read workers made are freed
-        # before render workers fork.
+        # The articles are saved now, not after rendering: they are what this build learnt,
+        # whether or not it goes on to publish.
         self._unsaved = True
         if self.save_each_build:
             self._save_articles()
@@ -527,9 +532,9 @@ def _read_range(bounds: tuple[int, int]) -> tuple[list, list]:
 
 def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_too: bool = False,
               drafts: bool = False, progress: bool | None = None,
-              pickles: dict[str, tuple[Article, Entry | None, bytes]] | None = None) -> list[Read]:
+              spool: Spool | None = None) -> list[Read]:
     """_read_one() for many files, over all cores when there are enough of them (a cold build).
-    The pickles that came back from workers go to `pickles`, by path, with what they hold."""
+    What comes back from workers also goes to `spool`, as the pickles it came in."""
     global _READ_JOB
     jobs = jobs or os.cpu_count() or 1
     in_workers = jobs > 1 and len(files) >= PARALLEL_MIN_ARTICLES
@@ -548,8 +553,8 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
             out.append((None, problems, None))
             continue
         article, entry = pickle.loads(blob)
-        if pickles is not None:
-            pickles[article.path] = (article, entry, blob)
+        if spool is not None:
+            spool.add(article, entry, blob)
         out.append((article, problems, entry))
     return out
 

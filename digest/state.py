@@ -22,7 +22,7 @@ import pickle
 import secrets
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digest.content import Article
 from digest.entries import PENDING, Entry
@@ -109,6 +109,42 @@ class _Blobs:
         return record
 
 
+class Spool:
+    """Pickles of articles made before the state is saved (read workers send each article back
+    as one), written as they come to the file that the next base will use: they are neither
+    held in memory meanwhile nor made again. The file appears with the first pickle."""
+
+    def __init__(self, folder: Path):
+        self.generation = secrets.token_hex(8)
+        self.path = folder / _spool_name(self.generation)
+        self.size = 0
+        self.records: dict[str, tuple[Article, Entry | None, int, int]] = {}  # by path: what, where
+        self._out: BinaryIO | None = None
+
+    def add(self, article: Article, entry: Entry | None, blob: bytes) -> None:
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = open(self.path, "wb")  # open until the save takes it, or a discard
+        self._out.write(blob)
+        self.records[article.path] = (article, entry, self.size, len(blob))
+        self.size += len(blob)
+
+    def take(self) -> tuple[str, BinaryIO, int, dict] | None:
+        """(generation, open file, size, records) for the base to complete; None if empty."""
+        if self._out is None:
+            return None
+        taken = (self.generation, self._out, self.size, self.records)
+        self._out, self.records = None, {}
+        return taken
+
+    def discard(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+            self.path.unlink(missing_ok=True)
+        self.records = {}
+
+
 class StateStore:
     """Loads and saves the files' records {shown path: (stamp, article, problems)} and the
     prepared entries {path: (article, entry)} of one cache folder, with the build's settings."""
@@ -149,11 +185,13 @@ class StateStore:
         self._saved = (dict(files), dict(entries))
         return files, entries, settings
 
+    def spool(self) -> Spool:
+        return Spool(self.folder)
+
     def save(self, files: dict[str, tuple], entries: dict[str, tuple], settings: str,
-             pickles: dict[str, tuple[Article, Entry | None, bytes]] | None = None) -> None:
-        """Write what changed since the last load or save: as a delta when it is small.
-        `pickles`: by path, an article and its entry with a pickle of them made earlier (by a
-        read worker), used when they are still the objects saved."""
+             spool: Spool | None = None) -> None:
+        """Write what changed since the last load or save: as a delta when it is small. A new
+        base takes the pickles in `spool` of the articles and entries it still holds."""
         old_files, old_entries = self._saved
         # A file's record and its prepared entry share the Article object: both go into the
         # same record whenever either changed, so that loading keeps them one object.
@@ -171,30 +209,36 @@ class StateStore:
             self._deltas.append(record)
             _write(self.delta_path, {"generation": self._generation, "records": self._deltas})
         else:
-            self._write_base(files, entries, settings, pickles or {})
+            self._write_base(files, entries, settings, spool.take() if spool is not None else None)
+        if spool is not None:
+            spool.discard()
         self._saved = (dict(files), dict(entries))
 
     def _write_base(self, files: dict[str, tuple], entries: dict[str, tuple], settings: str,
-                    pickles: dict[str, tuple[Article, Entry | None, bytes]]) -> None:
-        """The index and the pickles, under a new generation. A stub still unused keeps its
-        pickle as it is, and so does an article a worker pickled; every other one is pickled now.
-        An entry whose article is not the file's (left by a build that failed) is not kept: the
-        next build prepares it again."""
-        generation = secrets.token_hex(8)
+                    spooled: tuple[str, BinaryIO, int, dict] | None) -> None:
+        """The index and the pickles, under a new generation. An article that a worker pickled
+        (see Spool) keeps that pickle, and a stub still unused keeps its own; every other
+        article is pickled now. An entry whose article is not the file's (left by a build that
+        failed) is not kept: the next build prepares it again."""
+        if spooled is None:
+            generation = secrets.token_hex(8)
+            out, offset, made = open(self.folder / _spool_name(generation), "wb"), 0, {}
+        else:
+            generation, out, offset, made = spooled
         blobs_path = self.folder / _blobs_name(generation)
         index: dict[str, tuple] = {}
-        offset = 0
-        with open(blobs_path.with_suffix(".tmp"), "wb") as out:
+        with out:
             for shown, (stamp, article, problems) in files.items():
                 if article is None:
                     index[shown] = (stamp, problems, None)
                     continue
                 pair = entries.get(article.path)
                 entry = pair[1] if pair is not None and pair[0] is article else None
-                made = pickles.get(article.path)
-                if made is not None and made[0] is article and made[1] is entry:
-                    blob = made[2]
-                elif type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
+                spool = made.get(article.path)
+                if spool is not None and spool[0] is article and spool[1] is entry:
+                    index[shown] = (stamp, problems, _index_values(article, entry), spool[2], spool[3])
+                    continue
+                if type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
                                                                        and entry._lazy is article._lazy)):
                     blobs, at, length = article._lazy
                     blob = blobs.raw(at, length)
@@ -203,7 +247,7 @@ class StateStore:
                 out.write(blob)
                 index[shown] = (stamp, problems, _index_values(article, entry), offset, len(blob))
                 offset += len(blob)
-        os.replace(blobs_path.with_suffix(".tmp"), blobs_path)
+        os.replace(self.folder / _spool_name(generation), blobs_path)
         _write(self.base_path, {"version": self.version, "generation": generation, "settings": settings,
                                 "size": offset, "index": index})
         self.delta_path.unlink(missing_ok=True)
@@ -232,6 +276,10 @@ class StateStore:
 
 def _blobs_name(generation: str) -> str:
     return f"articles-{generation}.pickles"
+
+
+def _spool_name(generation: str) -> str:
+    return f"articles-{generation}.tmp"  # until the base that holds it is written
 
 
 _article_index = operator.attrgetter(*ARTICLE_INDEX)

@@ -222,7 +222,7 @@ def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_bu
     kept = make_project(tmp_path / "kept", sample=False)
     fill(kept)
     kept.build("--jobs", "2")
-    assert len(list(kept.cache.glob("articles-*.pickles"))) == 1
+    assert len(list(kept.cache.glob("articles-*.pickles"))) == 1 and not list(kept.cache.glob("*.tmp"))
     kept.write("a100.md", article_text(title="خبر معدل", date="2018-02-17T10:40:00+03:00", body="نص جديد كله."))
     assert "pages rendered" in kept.build("--jobs", "2").stdout  # one change: its pages and lists
     base = kept.root / "templates" / "base.html"
@@ -234,3 +234,12 @@ def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_bu
     (fresh.root / "templates" / "base.html").write_text(base.read_text(encoding="utf-8"), encoding="utf-8")
     fresh.build("--jobs", "2")
     assert tree_bytes(kept.output) == tree_bytes(fresh.output)
+
+
+def test_a_build_that_fails_after_its_workers_read_leaves_no_spooled_pickles(empty_project):
+    for i in range(210):
+        empty_project.write(f"a{i:03}.md", article_text(title=f"خبر {i}", date=f"2018-02-{1 + i % 28:02d}T10:00:00+03:00"))
+    empty_project.write("a150.md", "no front matter here\n")
+    done = empty_project.run("build", "--jobs", "2")
+    assert done.returncode != 0 and "a150.md:1" in done.stderr
+    assert not list(empty_project.cache.glob("articles-*"))  # no half-made state
