@@ -10,7 +10,7 @@ import pickle
 import stat
 import time
 from array import array
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -540,50 +540,50 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
     in_workers = jobs > 1 and len(files) >= PARALLEL_MIN_ARTICLES
     _READ_JOB = (files, config, prepare_too, drafts, in_workers)
     meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
+    out: list[Read] = []
     try:
-        reads = _in_chunks(_read_range, len(files), jobs if in_workers else 1, meter)
+        for part in _in_chunks(_read_range, len(files), jobs if in_workers else 1, meter):
+            if not in_workers:
+                out.extend(part)
+                continue
+            for blob, problems in part:  # unpickled as each part comes: the pickles go to disk
+                if blob is None:
+                    out.append((None, problems, None))
+                    continue
+                article, entry = pickle.loads(blob)
+                if spool is not None:
+                    spool.add(article, entry, blob)
+                out.append((article, problems, entry))
     finally:
         _READ_JOB = None
         meter.close()
-    if not in_workers:
-        return reads
-    out: list[Read] = []
-    for blob, problems in reads:
-        if blob is None:
-            out.append((None, problems, None))
-            continue
-        article, entry = pickle.loads(blob)
-        if spool is not None:
-            spool.add(article, entry, blob)
-        out.append((article, problems, entry))
     return out
 
 
-def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: int, jobs: int,
-               meter: Progress) -> list[T]:
-    """work(range) over `count` items, in order, in `jobs` forked workers (none for one job).
+def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: int,
+               jobs: int, meter: Progress) -> Iterator[list[T]]:
+    """work(range) over `count` items, in `jobs` forked workers (none for one job): each
+    range's items, in order.
 
     The items reach the workers through a module global that the caller sets (forked workers
     inherit it), so only the results are pickled: each part's items, and the dates and numbers
     formatted for them, which the main process keeps (see digest.i18n).
     """
-    out: list[T] = []
 
-    def collect(parts: Iterable[tuple[list[T], list]]) -> None:
+    def collect(parts: Iterable[tuple[list[T], list]]) -> Iterator[list[T]]:
         for part, formats in parts:
-            out.extend(part)
             i18n.remember(formats)
             meter.update(len(part))
+            yield part
 
     if jobs == 1:
-        collect(map(work, _chunks(count, 1)))
+        yield from collect(map(work, _chunks(count, 1)))
     else:
         import multiprocessing  # only for a big build: imported on demand
 
         i18n.new_formats()  # this process has them: forked workers should send back only theirs
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            collect(pool.imap(work, _chunks(count, jobs)))
-    return out
+            yield from collect(pool.imap(work, _chunks(count, jobs)))
 
 
 def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
