@@ -43,21 +43,18 @@ _ENTRY_REST = tuple(f.name for f in fields(Entry)
 
 class ArticleStub(Article):
     """An Article loaded from the index alone. The first use of a field the index does not hold
-    reads the article's pickle, fills the stub in and makes it a plain Article: every object
-    that holds it keeps holding the same, now whole, article."""
+    (reading or writing it; see _Rest) reads the article's pickle, fills the stub in and makes
+    it a plain Article: every object that holds it keeps holding the same, now whole, article.
+    The index's fields are plain slots, as fast to use as an Article's."""
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:  # only reached for a field not set yet
-        _fill(self, _ARTICLE_REST, 0, Article)
-        return getattr(self, name)
-
     def __reduce_ex__(self, protocol: Any) -> Any:  # pickled whole, never as a stub
-        _fill(self, _ARTICLE_REST, 0, Article)
+        _fill(self)
         return self.__reduce_ex__(protocol)
 
     def __eq__(self, other: object) -> bool:  # equal to the whole article it stands for
-        _fill(self, _ARTICLE_REST, 0, Article)
+        _fill(self)
         return self == other
 
 
@@ -66,26 +63,52 @@ class EntryStub(Entry):
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        _fill(self, _ENTRY_REST, 1, Entry)
-        return getattr(self, name)
-
     def __reduce_ex__(self, protocol: Any) -> Any:
-        _fill(self, _ENTRY_REST, 1, Entry)
+        _fill(self)
         return self.__reduce_ex__(protocol)
 
     def __eq__(self, other: object) -> bool:
-        _fill(self, _ENTRY_REST, 1, Entry)
+        _fill(self)
         return self == other
 
 
-def _fill(stub: Any, names: tuple[str, ...], which: int, whole: type) -> None:
+class _Rest:
+    """A stub's field that the index does not hold: using it fills the stub in first."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, stub: Any, owner: type | None = None) -> Any:
+        if stub is None:
+            return self
+        _fill(stub)
+        return getattr(stub, self.name)
+
+    def __set__(self, stub: Any, value: Any) -> None:
+        _fill(stub)  # so that the fill cannot overwrite this value later
+        setattr(stub, self.name, value)
+
+
+# Stub class: (the whole class, which of the pickled pair, the fields the pickle fills in).
+_STUBS: dict[type, tuple[type, int, tuple[str, ...]]] = {
+    ArticleStub: (Article, 0, _ARTICLE_REST),
+    EntryStub: (Entry, 1, _ENTRY_REST),
+}
+for _stub, (_whole, _which, _names) in _STUBS.items():
+    for _name in _names:
+        setattr(_stub, _name, _Rest(_name))
+
+
+def _fill(stub: Any) -> None:
+    whole, which, names = _STUBS[type(stub)]
     blobs, offset, length = stub._lazy
     source = blobs.record(offset, length)[which]
+    stub.__class__ = whole  # first: from now on the fields are the plain class's slots
     for name in names:
         setattr(stub, name, getattr(source, name))
     stub._lazy = None
-    stub.__class__ = whole
 
 
 class _Blobs:

@@ -79,6 +79,11 @@ def test_kept_articles_load_as_stubs_that_read_their_pickle_on_first_use(tmp_pat
     assert type(entry) is Entry and entry.article is article and type(article) is ArticleStub
     assert article.tags == ["وسم"] and type(article) is Article
     assert entry == entries["a1"][1] and article == files["a1"][1]
+    # A field written before the stub was filled in keeps what was written.
+    other = loaded_entries["a0"][1]
+    other.summary = "كتب قبل الملء"
+    assert other.html_utf8 == entries["a0"][1].html_utf8 and other.summary == "كتب قبل الملء"
+    loaded_entries["a0"][1].summary = entries["a0"][1].summary
     # The whole of every field survives the round trip, whichever order they are first used in.
     for key in ("a0", "a2"):
         assert whole(loaded_files[key][1]) == files[key][1] and whole(loaded_entries[key][1]) == entries[key][1]
