@@ -88,6 +88,7 @@ class Plan:
     lists: dict[str, list[Page]]  # per language: home, category and day pages
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
+    prints: list[str] = field(default_factory=list, repr=False)  # the entries' fingerprints
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def article_key(self, entry: Entry, lang: str) -> str:
@@ -109,10 +110,11 @@ class Plan:
     def keys(self) -> dict[str, str]:
         """Output path to key, for every page, in the plan's order (made once)."""
         if not self._keys:
-            prints = [(e.slug, e.fingerprint()) for e in self.entries]
+            slugs = [e.article.slug for e in self.entries]
+            prints = self.prints or [e.fingerprint() for e in self.entries]
             for lang in LANGS:
                 self._keys.update((f"{lang}/{slug}/index.html", _article_key(lang, fp, self.nav_key))
-                                  for slug, fp in prints)
+                                  for slug, fp in zip(slugs, prints, strict=True))
                 self._keys.update((page.output_path, page.key) for page in self.lists[lang])
         return self._keys
 
@@ -147,7 +149,11 @@ def plan_pages(entries: list[Entry], config: Config) -> Plan:
     sections = [(slug, key, _chunks([entries[i] for i in by_category[(slug, key)]],
                                      [prints[i] for i in by_category[(slug, key)]], config.per_page))
                 for slug, key in categories]
-    days = [(day, members, "\x1e".join(e.fingerprint() for e in members)) for day, members in _by_day(entries)]
+    days = []
+    start = 0
+    for day, members in _by_day(entries):
+        days.append((day, members, "\x1e".join(prints[start : start + len(members)])))
+        start += len(members)
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
     for lang in LANGS:
@@ -161,7 +167,7 @@ def plan_pages(entries: list[Entry], config: Config) -> Plan:
             pages.append(Page(day_url(lang, day), "day.html", lang,
                               {"day": day, "entries": members, "nav": nav, "alternate": day_url(there, day)},
                               _key("day", lang, day, shown, nav_key)))
-    return Plan(entries, lists, navs, nav_key)
+    return Plan(entries, lists, navs, nav_key, prints)
 
 
 Chunk = tuple[list[tuple[date, list[Entry]]], str]  # one list page: its days, and the fingerprints it shows
