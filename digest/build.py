@@ -338,7 +338,26 @@ class Builder:
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
         """Build the site into a staging folder and put it in place (see digest.output); raises
         ContentError, leaving the published site as it was. `changed`: the paths a file watcher
-        saw change since the last build (see _scan)."""
+        saw change since the last build (see _scan).
+
+        A saved article that cannot be read back (its file damaged on disk after the state was
+        saved) is found only when a page first needs it: the state is then dropped, and the
+        build starts again, reading every file."""
+        from digest.state import StateDamaged
+
+        try:
+            return self._build(changed)
+        except StateDamaged as exc:
+            self.store.drop()
+            self.files, self.entries, self._prepared = {}, {}, {}
+            self._state_loaded = True  # as loaded: empty, under this build's settings
+            self.settings_key = _settings_key(self.options)
+            result = self._build(None)
+            result.notes.append(f"the saved articles in {self.options.cache} were damaged ({exc}); "
+                                "every article was read again")
+            return result
+
+    def _build(self, changed: Collection[str] | None) -> BuildResult:
         options = self.options
         started = time.perf_counter()
         result = BuildResult()
@@ -361,29 +380,31 @@ class Builder:
 
         self._load_state(settings)
         if self._spool is not None:
-            self._spool.discard()  # an earlier build's, unsaved (the preview saves when it stops)
-        self._spool = self.store.spool()
+            self._spool.discard()  # an earlier build's, unsaved
+        # The preview saves only when it stops: what its workers read is pickled then.
+        self._spool = self.store.spool() if self.save_each_build else None
         mark = result.phase("state", mark)
         try:
             loaded = load(options, self.files, config, scanned, self._prepared, self._spool)
-        except BaseException:
-            self._spool.discard()
-            raise
-        result.warnings = loaded.warnings
-        renderer = self.renderer(config, page_settings)
-        mark = result.phase("read", mark)
-        entries = sort_entries(self._prepare(loaded.articles, config))
-        mark = result.phase("prepare", mark)
-        for entry in translate_entries(entries, config, options, result):
-            # A new record, so that the state saves it: an entry kept from an earlier build
-            # and translated now (a model was installed) is otherwise the same object.
-            self.entries[entry.article.path] = (entry.article, entry)
-        mark = result.phase("translate", mark)
-        # The articles are saved now, not after rendering: they are what this build learnt,
-        # whether or not it goes on to publish.
-        self._unsaved = True
-        if self.save_each_build:
-            self._save_articles()
+            result.warnings = loaded.warnings
+            renderer = self.renderer(config, page_settings)
+            mark = result.phase("read", mark)
+            entries = sort_entries(self._prepare(loaded.articles, config))
+            mark = result.phase("prepare", mark)
+            for entry in translate_entries(entries, config, options, result):
+                # A new record, so that the state saves it: an entry kept from an earlier build
+                # and translated now (a model was installed) is otherwise the same object.
+                self.entries[entry.article.path] = (entry.article, entry)
+            mark = result.phase("translate", mark)
+            # The articles are saved now, not after rendering: they are what this build learnt,
+            # whether or not it goes on to publish.
+            self._unsaved = True
+            if self.save_each_build:
+                self._save_articles()
+        finally:
+            if self._spool is not None:  # not taken by a save: the build failed before it
+                self._spool.discard()
+                self._spool = None
         mark = result.phase("save", mark)
         _freeze_once()
         plan = plan_pages(entries, config)

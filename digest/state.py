@@ -20,6 +20,7 @@ import operator
 import os
 import pickle
 import secrets
+import time
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,6 +29,7 @@ from digest.content import Article
 from digest.entries import PENDING, Entry
 
 DELTA_MAX_ITEMS = 2000  # changed files and articles kept beside the base before it is rewritten
+SPOOL_MAX_AGE = 86_400  # seconds after which a spool file no build took is taken as abandoned
 _UNREADABLE = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError, TypeError,
                KeyError, IndexError)
 
@@ -101,10 +103,14 @@ for _stub, (_whole, _which, _names) in _STUBS.items():
         setattr(_stub, _name, _Rest(_name))
 
 
+class StateDamaged(Exception):
+    """An article's saved pickle cannot be read back: the build drops the state and starts over."""
+
+
 def _fill(stub: Any) -> None:
     whole, which, names = _STUBS[type(stub)]
     blobs, offset, length = stub._lazy
-    source = blobs.record(offset, length)[which]
+    source = blobs.take(offset, length, which)
     stub.__class__ = whole  # first: from now on the fields are the plain class's slots
     for name in names:
         setattr(stub, name, getattr(source, name))
@@ -113,23 +119,33 @@ def _fill(stub: Any) -> None:
 
 class _Blobs:
     """The articles' pickles, mapped into memory: a stub reads its own when first used, in
-    forked workers too. An article and its entry share one pickle, unpickled once."""
+    forked workers too. An article and its entry share one pickle, unpickled once: it is kept
+    until the other half is taken too."""
 
     def __init__(self, path: Path, size: int):
+        self.path = path
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size != size:
                 raise ValueError(f"{path} is not the size the index says")
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        self._records: dict[int, tuple[Article, Entry | None]] = {}
+        self._halves: dict[int, tuple[Article, Entry | None]] = {}  # by offset: unpickled, one half taken
 
     def raw(self, offset: int, length: int) -> bytes:
         return self._map[offset : offset + length]
 
-    def record(self, offset: int, length: int) -> tuple[Article, Entry | None]:
-        record = self._records.get(offset)
-        if record is None:
-            record = self._records[offset] = pickle.loads(self.raw(offset, length))
-        return record
+    def take(self, offset: int, length: int, which: int) -> Any:
+        """Half `which` (0: the article, 1: the entry) of the pickled pair at `offset`."""
+        pair = self._halves.pop(offset, None)
+        if pair is None:
+            try:
+                pair = pickle.loads(self.raw(offset, length))
+                if not (isinstance(pair, tuple) and isinstance(pair[0], Article)):
+                    raise TypeError(f"not an article: {type(pair).__name__}")
+            except Exception as exc:  # any damage: garbage bytes raise all sorts
+                raise StateDamaged(f"{self.path.name} at {offset}: {exc}") from None
+            if pair[1] is not None:
+                self._halves[offset] = pair
+        return pair[which]
 
 
 class Spool:
@@ -162,9 +178,11 @@ class Spool:
 
     def discard(self) -> None:
         if self._out is not None:
-            self._out.close()
-            self._out = None
-            self.path.unlink(missing_ok=True)
+            out, self._out = self._out, None
+            try:
+                out.close()
+            finally:
+                self.path.unlink(missing_ok=True)
         self.records = {}
 
 
@@ -211,6 +229,12 @@ class StateStore:
     def spool(self) -> Spool:
         return Spool(self.folder)
 
+    def drop(self) -> None:
+        """Delete the saved articles (a damaged state): the next save writes a new base."""
+        for path in (self.base_path, self.delta_path, *self.folder.glob(_blobs_name("*"))):
+            path.unlink(missing_ok=True)
+        self._generation, self._settings, self._deltas, self._saved = "", "", [], ({}, {})
+
     def save(self, files: dict[str, tuple], entries: dict[str, tuple], settings: str,
              spool: Spool | None = None) -> None:
         """Write what changed since the last load or save: as a delta when it is small. A new
@@ -250,26 +274,30 @@ class StateStore:
             generation, out, offset, made = spooled
         blobs_path = self.folder / _blobs_name(generation)
         index: dict[str, tuple] = {}
-        with out:
-            for shown, (stamp, article, problems) in files.items():
-                if article is None:
-                    index[shown] = (stamp, problems, None)
-                    continue
-                pair = entries.get(article.path)
-                entry = pair[1] if pair is not None and pair[0] is article else None
-                spool = made.get(article.path)
-                if spool is not None and spool[0] is article and spool[1] is entry:
-                    index[shown] = (stamp, problems, _index_values(article, entry), spool[2], spool[3])
-                    continue
-                if type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
-                                                                       and entry._lazy is article._lazy)):
-                    blobs, at, length = article._lazy
-                    blob = blobs.raw(at, length)
-                else:
-                    blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
-                out.write(blob)
-                index[shown] = (stamp, problems, _index_values(article, entry), offset, len(blob))
-                offset += len(blob)
+        try:
+            with out:
+                for shown, (stamp, article, problems) in files.items():
+                    if article is None:
+                        index[shown] = (stamp, problems, None)
+                        continue
+                    pair = entries.get(article.path)
+                    entry = pair[1] if pair is not None and pair[0] is article else None
+                    spool = made.get(article.path)
+                    if spool is not None and spool[0] is article and spool[1] is entry:
+                        index[shown] = (stamp, problems, _index_values(article, entry), spool[2], spool[3])
+                        continue
+                    if type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
+                                                                           and entry._lazy is article._lazy)):
+                        blobs, at, length = article._lazy
+                        blob = blobs.raw(at, length)
+                    else:
+                        blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
+                    out.write(blob)
+                    index[shown] = (stamp, problems, _index_values(article, entry), offset, len(blob))
+                    offset += len(blob)
+        except BaseException:
+            (self.folder / _spool_name(generation)).unlink(missing_ok=True)
+            raise
         os.replace(self.folder / _spool_name(generation), blobs_path)
         _write(self.base_path, {"version": self.version, "generation": generation, "settings": settings,
                                 "size": offset, "index": index})
@@ -280,6 +308,13 @@ class StateStore:
                     old.unlink()
                 except OSError:  # in use where files cannot be deleted while open: next time
                     pass
+        now = time.time()
+        for old in self.folder.glob(_spool_name("*")):  # left by a build that was killed
+            try:
+                if now - old.stat().st_mtime > SPOOL_MAX_AGE:
+                    old.unlink()
+            except OSError:
+                pass
         self._generation, self._settings, self._deltas = generation, settings, []
 
     def load_formats(self, maker: str) -> dict:

@@ -115,6 +115,32 @@ def test_a_new_base_keeps_unused_pickles_and_the_index_fields_changed_since(tmp_
     assert whole(loaded_entries["a2"][1]).html_utf8 == entries["a2"][1].html_utf8
 
 
+def test_a_new_base_pickles_only_what_it_has_no_pickle_of(tmp_path, monkeypatch):
+    """Unused stubs keep their pickles and spooled articles theirs: only the others are pickled."""
+    monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 0)  # every save writes a base
+    files, entries = fresh(6)
+    StateStore(tmp_path, version=1).save(files, entries, "s")
+    store = StateStore(tmp_path, version=1)
+    loaded_files, loaded_entries, _ = store.load()
+    whole(loaded_entries["a1"][1])  # used: pickled again
+    spool = store.spool()
+    for name in ("a2", "a3"):  # read again, by workers
+        article, entry = record(name, "نص من عامل.")
+        loaded_files[name], loaded_entries[name] = ((7, 7, 7), article, ()), (article, entry)
+        spool.add(article, entry, pickle.dumps((article, entry)))
+    pickled = []
+    real_dumps = pickle.dumps
+    monkeypatch.setattr(state.pickle, "dumps", lambda obj, *a, **k: pickled.append(obj) or real_dumps(obj, *a, **k))
+    store.save(loaded_files, loaded_entries, "s", spool)
+    monkeypatch.setattr(state.pickle, "dumps", real_dumps)
+    assert [pair[0].path for pair in pickled] == ["a1"]
+    assert not list(tmp_path.glob("*.tmp"))
+    again_files, again_entries, _ = StateStore(tmp_path, version=1).load()
+    assert whole(again_entries["a3"][1]).summary == "نص من عامل." and again_files["a3"][0] == (7, 7, 7)
+    for key in ("a0", "a1", "a4", "a5"):
+        assert whole(again_entries[key][1]) == entries[key][1] and whole(again_files[key][1]) == files[key][1]
+
+
 def test_big_changes_new_settings_or_another_version_rewrite_or_drop_the_state(tmp_path, monkeypatch):
     monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 10)
     store = StateStore(tmp_path, version=1)
@@ -248,3 +274,31 @@ def test_a_build_that_fails_after_its_workers_read_leaves_no_spooled_pickles(emp
     done = empty_project.run("build", "--jobs", "2")
     assert done.returncode != 0 and "a150.md:1" in done.stderr
     assert not list(empty_project.cache.glob("articles-*"))  # no half-made state
+
+
+def test_a_build_that_fails_after_reading_leaves_no_spooled_pickles(empty_project):
+    for i in range(210):
+        empty_project.write(f"a{i:03}.md", article_text(title=f"خبر {i}", date=f"2018-02-{1 + i % 28:02d}T10:00:00+03:00"))
+    done = empty_project.run("build", "--jobs", "2", "--strict")  # no model: fails after reading
+    assert done.returncode != 0 and "no Arabic-English translation model" in done.stderr
+    assert not list(empty_project.cache.glob("articles-*"))
+
+
+def test_a_damaged_pickles_file_is_dropped_and_every_article_read_again(project):
+    project.build()
+    (pickles,) = project.cache.glob("articles-*.pickles")
+    pickles.write_bytes(bytes(pickles.stat().st_size))  # zeros, as after a power cut
+    path = project.content / "2016-09-01-kerry-lavrov-call.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
+                    encoding="utf-8")
+    done = project.build()
+    assert "were damaged" in done.stderr and "every article was read again" in done.stderr
+    from conftest import make_project
+
+    fresh = make_project(project.root.parent / "fresh")
+    (fresh.content / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build()
+    assert tree_bytes(project.output) == tree_bytes(fresh.output)
+    other = project.content / "bb-economy-17-20180204.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nسطر أخير.\n", encoding="utf-8")
+    assert "damaged" not in project.build().stderr  # a new, sound state
