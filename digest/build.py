@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from digest.render import Renderer
     from digest.state import Spool, StateStore
 
-MANIFEST_VERSION = 4
+MANIFEST_VERSION = 5
 STATE_VERSION = 5
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
@@ -376,7 +376,7 @@ class Builder:
             result.notes, result.warnings = previous["notes"], previous["warnings"]
             result.seconds = time.perf_counter() - started
             return result
-        from digest.pages import plan_pages, sort_entries
+        from digest.pages import PlanMemo, plan_pages, sort_entries
 
         self._load_state(settings)
         if self._spool is not None:
@@ -407,13 +407,14 @@ class Builder:
                 self._spool = None
         mark = result.phase("save", mark)
         _freeze_once()
-        plan = plan_pages(entries, config)
+        # A page is current when its key is unchanged and so is everything every page depends
+        # on (settings, templates).
+        old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
+        memo = PlanMemo(previous["shape"], previous["prints"], old_files) if old_files else None
+        plan = plan_pages(entries, config, memo)
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
-            # A page is current when its key is unchanged and so is everything every page
-            # depends on (settings, templates).
-            old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
             keys = plan.keys()
             stale = [path for path, key in keys.items() if old_files.get(path) != key]
             # A few pages changed: stage only those and move them in one by one. Most changed:
@@ -439,7 +440,7 @@ class Builder:
         result.pages = len(keys) + 2
         result.rendered, result.reused = len(todo), len(keys) - len(todo)
         _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, static_keys,
-                        result)
+                        result, plan)
         if self.save_each_build:
             self._save_formats()  # render workers formatted day headings too
         result.phase("manifest", mark)
@@ -676,14 +677,14 @@ def _read_manifest(path: Path, output: Path) -> dict:
 
 
 def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list[str], fingerprint: str,
-                    page_settings: str, static_keys: dict[str, str], result: BuildResult) -> None:
+                    page_settings: str, static_keys: dict[str, str], result: BuildResult, plan: Plan) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
             "fingerprint": fingerprint, "page_settings": page_settings, "static_keys": static_keys,
             "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "pages": keys,
-            "static": static}
+            "static": static, "shape": plan.shape(), "prints": plan.prints}  # see PlanMemo
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -766,7 +767,7 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
         "index.html": (page_settings, lambda: renderer.render_template("index.html", "ar", page=None).encode()),
         "404.html": (page_settings, lambda: renderer.render_template("404.html", "ar", page=None).encode()),
         "robots.txt": (page_settings, lambda: robots_txt(config)),
-        "sitemap.xml": (page_settings + plan.shape(), lambda: sitemap(plan, config)),
+        "sitemap.xml": (page_settings + plan.shape(), lambda: sitemap(plan.whole(), config)),
     }
     for lang in LANGS:
         items = feed_items(plan.entries, lang, config)

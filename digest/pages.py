@@ -7,6 +7,7 @@ everything it shows, so an incremental build can tell which pages changed withou
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import operator
@@ -85,10 +86,15 @@ class Plan:
     """
 
     entries: list[Entry]  # newest first
-    lists: dict[str, list[Page]]  # per language: home, category and day pages
+    lists: dict[str, list[Page]]  # per language: home, category and day pages (see partial)
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
     prints: list[str] = field(default_factory=list, repr=False)  # the entries' fingerprints
+    shape_key: str = ""  # see shape()
+    # A partial plan has only the lists that show a changed entry, and the keys of all pages
+    # (see plan_pages); whole() makes the rest when something needs it.
+    config: Config | None = field(default=None, repr=False)
+    partial: bool = False
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def article_key(self, entry: Entry, lang: str) -> str:
@@ -101,11 +107,19 @@ class Plan:
                     self.article_key(entry, lang))
 
     def shape(self) -> str:
-        """Changes when the sitemap does (given the same settings): it lists every page, and
-        which pages there are follows from each article's slug, date and category, in order."""
-        listing = "\x1f".join(f"{e.article.slug}\x1e{e.article.date.isoformat()}\x1e{e.article.category}"
-                               for e in self.entries)
-        return hashlib.blake2b(listing.encode(), digest_size=16).hexdigest()
+        """Changes when the sitemap does (given the same settings): see site_shape()."""
+        if not self.shape_key:
+            self.shape_key = site_shape(self.entries)
+        return self.shape_key
+
+    def whole(self) -> Plan:
+        """This plan with every list page made (itself unless it is partial)."""
+        if not self.partial:
+            return self
+        assert self.config is not None
+        whole = plan_pages(self.entries, self.config)
+        self.lists, self.partial = whole.lists, False
+        return self
 
     def keys(self) -> dict[str, str]:
         """Output path to key, for every page, in the plan's order (made once)."""
@@ -120,54 +134,130 @@ class Plan:
 
     def pages(self, paths: Iterable[str]) -> list[Page]:
         """The pages at these output paths (from keys())."""
+        paths = list(paths)
         lists = {page.output_path: page for pages in self.lists.values() for page in pages}
         by_slug = {e.slug: e for e in self.entries}
         out = []
         for path in paths:
             page = lists.get(path)
             if page is None:  # an article page: "<lang>/<slug>/index.html"
-                lang, slug, _ = path.split("/")
-                page = self.article_page(by_slug[slug], lang)
+                lang, slug, end = path.split("/") if path.count("/") == 2 else ("", "", "")
+                entry = by_slug.get(slug) if end == "index.html" else None
+                if entry is None:  # a list this partial plan did not make
+                    return self.whole().pages(paths)
+                page = self.article_page(entry, lang)
             out.append(page)
         return out
 
 
-def plan_pages(entries: list[Entry], config: Config) -> Plan:
+def site_shape(entries: list[Entry]) -> str:
+    """Which pages the site has and what each list holds follow from every article's slug, date
+    and category, in order (and the settings): a hash of them, which is also what the sitemap
+    shows."""
+    listing = "\x1f".join(f"{e.article.slug}\x1e{e.article.date.isoformat()}\x1e{e.article.category}"
+                           for e in entries)
+    return hashlib.blake2b(listing.encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class PlanMemo:
+    """What the last build's manifest keeps of its plan, so that the next one need not plan
+    every list again when only some articles' contents changed."""
+
+    shape: str
+    prints: list[str]  # the entries' fingerprints, newest first
+    keys: dict[str, str]  # every page's key
+
+
+def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None = None) -> Plan:
     """The site's pages. `entries` must be sorted newest first.
 
     What the lists hold (chunks, days, the fingerprints they show) is worked out once and then
-    made into pages for each language.
+    made into pages for each language. Given the last build's plan (made with the same settings
+    and templates), and when the site's shape is the same, only the lists that show a changed
+    entry are made: the others show what they showed, with the same keys. The plan is partial.
     """
     prints = [e.fingerprint() for e in entries]
+    shape = site_shape(entries)
+    changed: list[int] | None = None
+    if previous is not None and previous.shape == shape and len(previous.prints) == len(prints):
+        changed = [i for i, (new, old) in enumerate(zip(prints, previous.prints, strict=True)) if new != old]
+        if len(changed) * 2 > len(entries):
+            changed = None  # most changed: plan it all
     by_category: dict[tuple[str, str], list[int]] = {}
     for index, entry in enumerate(entries):
         if entry.category_slug:
             by_category.setdefault((entry.category_slug, entry.article.category), []).append(index)
     categories = sorted(by_category)
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
-    home = _chunks(entries, prints, config.per_page)
-    sections = [(slug, key, _chunks([entries[i] for i in by_category[(slug, key)]],
-                                     [prints[i] for i in by_category[(slug, key)]], config.per_page))
-                for slug, key in categories]
+    per_page = config.per_page
+    home_count = max(1, -(-len(entries) // per_page))
+    # Which list pages to make: all, or those that show a changed entry.
+    home_numbers = range(1, home_count + 1) if changed is None else sorted({i // per_page + 1 for i in changed})
+    section_numbers: dict[tuple[str, str], Iterable[int]] = {}
+    for key, members in by_category.items():
+        count = max(1, -(-len(members) // per_page))
+        section_numbers[key] = range(1, count + 1) if changed is None else []
+    day_starts: list[int] = []  # where each day's run of entries starts
+    if changed is None:
+        day_starts = [0]
+        for i in range(1, len(entries)):
+            if entries[i].day != entries[i - 1].day:
+                day_starts.append(i)
+        day_starts = day_starts if entries else []
+    else:
+        for i in changed:
+            if entries[i].category_slug:
+                key = (entries[i].category_slug, entries[i].article.category)
+                numbers = section_numbers[key]
+                assert isinstance(numbers, list)
+                number = bisect.bisect_left(by_category[key], i) // per_page + 1
+                if number not in numbers:
+                    numbers.append(number)
+            start = i
+            while start > 0 and entries[start - 1].day == entries[i].day:
+                start -= 1
+            if start not in day_starts:
+                day_starts.append(start)
+        day_starts.sort()
+    home = [(n, _chunk(entries, prints, per_page, n)) for n in home_numbers]
+    sections = []
+    for slug, key in categories:
+        members = by_category[(slug, key)]
+        count = max(1, -(-len(members) // per_page))
+        numbers = sorted(section_numbers[(slug, key)])
+        if numbers:
+            chosen = [entries[i] for i in members]
+            chosen_prints = [prints[i] for i in members]
+            sections.append((slug, key, count, [(n, _chunk(chosen, chosen_prints, per_page, n)) for n in numbers]))
     days = []
-    start = 0
-    for day, members in _by_day(entries):
-        days.append((day, members, "\x1e".join(prints[start : start + len(members)])))
-        start += len(members)
+    for start in day_starts:
+        end = start + 1
+        while end < len(entries) and entries[end].day == entries[start].day:
+            end += 1
+        days.append((entries[start].day, entries[start:end], "\x1e".join(prints[start:end])))
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
     for lang in LANGS:
         nav = navs[lang] = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
-        pages = lists[lang] = _listing(home, lang, home_url, "home", "", nav, nav_key)
-        for slug, key, chunks in sections:
-            pages.extend(_listing(chunks, lang, lambda lg, n, s=slug: category_url(lg, s, n),
+        pages = lists[lang] = _listing(home, home_count, lang, home_url, "home", "", nav, nav_key)
+        for slug, key, count, chunks in sections:
+            pages.extend(_listing(chunks, count, lang, lambda lg, n, s=slug: category_url(lg, s, n),
                                   "category", config.category_name(key, lang), nav, nav_key))
         there = other(lang)
         for day, members, shown in days:
             pages.append(Page(day_url(lang, day), "day.html", lang,
                               {"day": day, "entries": members, "nav": nav, "alternate": day_url(there, day)},
                               _key("day", lang, day, shown, nav_key)))
-    return Plan(entries, lists, navs, nav_key, prints)
+    plan = Plan(entries, lists, navs, nav_key, prints, shape, config, partial=changed is not None)
+    if changed is not None and previous is not None:
+        keys = plan._keys = dict(previous.keys)
+        for i in changed:
+            for lang in LANGS:
+                keys[f"{lang}/{entries[i].article.slug}/index.html"] = _article_key(lang, prints[i], nav_key)
+        for lang in LANGS:
+            keys.update((page.output_path, page.key) for page in lists[lang])
+    return plan
 
 
 Chunk = tuple[list[tuple[date, list[Entry]]], str]  # one list page: its days, and the fingerprints it shows
@@ -181,20 +271,17 @@ def _by_day(entries: list[Entry]) -> list[tuple[date, list[Entry]]]:
 _DAY = operator.attrgetter("day")
 
 
-def _chunks(entries: list[Entry], prints: list[str], size: int) -> list[Chunk]:
-    """A paginated list's pages: at least one, even when empty."""
-    chunks = []
-    for start in range(0, max(1, len(entries)), size):
-        chunk = entries[start : start + size]
-        chunks.append((_by_day(chunk), "\x1e".join(prints[start : start + size])))
-    return chunks
+def _chunk(entries: list[Entry], prints: list[str], size: int, number: int) -> Chunk:
+    """Page `number` (from 1) of a paginated list."""
+    start = (number - 1) * size
+    return _by_day(entries[start : start + size]), "\x1e".join(prints[start : start + size])
 
 
-def _listing(chunks: list[Chunk], lang: str, url_of, kind: str, title: str, nav: list, nav_key: str) -> list[Page]:
-    """Paginated list pages (home or one category), days newest first."""
-    count = len(chunks)
+def _listing(chunks: list[tuple[int, Chunk]], count: int, lang: str, url_of, kind: str, title: str, nav: list,
+             nav_key: str) -> list[Page]:
+    """Pages of a paginated list (home or one category) of `count` pages, days newest first."""
     pages = []
-    for number, (days, shown) in enumerate(chunks, start=1):
+    for number, (days, shown) in chunks:
         context = {
             "kind": kind, "title": title, "days": days, "number": number, "count": count,
             "newer": url_of(lang, number - 1) if number > 1 else "",

@@ -1,0 +1,80 @@
+"""Planning: a plan made from the last build's (only the lists showing a changed article) has
+every page's key, and every page it renders, exactly as a plan made from scratch."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.config import Config
+from digest.content import Article
+from digest.entries import Entry
+from digest.pages import PlanMemo, plan_pages, sort_entries
+
+CATEGORIES = ("", "economy", "sport", "culture")
+START = datetime(2018, 2, 1, 8, 0, tzinfo=timezone(timedelta(hours=3)))
+
+
+def make_entries(specs: list[tuple[int, int]], edits: dict[int, str] | None = None) -> list[Entry]:
+    """Entries from (hours after START, category) pairs; `edits` changes some summaries."""
+    entries = []
+    for i, (hours, category) in enumerate(specs):
+        when = START + timedelta(hours=hours)
+        article = Article(path=f"a{i}.md", slug=f"a{i}", title=f"عنوان {i}", date=when, body="", body_line=5,
+                          category=CATEGORIES[category])
+        summary = (edits or {}).get(i, f"ملخص {i}")
+        entries.append(Entry(article=article, html_utf8=b"<p>x</p>", summary=summary, day=when.date(),
+                             category_slug=CATEGORIES[category], dates={"ar": "", "en": ""},
+                             order=(-when.timestamp(), article.slug)))
+    return sort_entries(entries)
+
+
+def comparable(page) -> tuple:
+    """A page as what it renders from: the entries in its context by slug."""
+    def plain(value):
+        if isinstance(value, Entry):
+            return value.slug
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return page.url, page.template, page.lang, page.key, {k: plain(v) for k, v in page.context.items()}
+
+
+specs = st.lists(st.tuples(st.integers(0, 24 * 6), st.integers(0, len(CATEGORIES) - 1)), max_size=40,
+                 unique_by=lambda spec: spec)
+
+
+@settings(max_examples=150, deadline=None)
+@given(specs=specs, edited=st.sets(st.integers(0, 39), max_size=6), per_page=st.integers(1, 5))
+def test_a_plan_from_the_last_one_equals_a_plan_from_scratch(specs, edited, per_page):
+    config = Config(per_page=per_page)
+    before = plan_pages(make_entries(specs), config)
+    memo = PlanMemo(before.shape(), before.prints, before.keys())
+    edits = {i: f"ملخص معدل {i}" for i in edited if i < len(specs)}
+    entries = make_entries(specs, edits)
+    partial = plan_pages(entries, config, memo)
+    scratch = plan_pages(entries, config)
+    assert partial.keys() == scratch.keys() and list(partial.keys()) == list(scratch.keys())
+    stale = [path for path, key in scratch.keys().items() if memo.keys.get(path) != key]
+    if edits and len(edits) * 2 <= len(specs):
+        assert partial.partial  # the point: it did not plan every list
+    assert [comparable(p) for p in partial.pages(stale)] == [comparable(p) for p in scratch.pages(stale)]
+    # Anything else it is asked for, and the sitemap's lists, come from a whole plan.
+    every = list(scratch.keys())
+    assert [comparable(p) for p in partial.pages(every)] == [comparable(p) for p in scratch.pages(every)]
+    assert partial.whole().lists.keys() == scratch.lists.keys()
+    for lang, pages in scratch.lists.items():
+        assert [comparable(p) for p in partial.lists[lang]] == [comparable(p) for p in pages]
+
+
+def test_a_new_date_or_category_changes_the_shape_and_plans_everything():
+    config = Config(per_page=2)
+    specs = [(h, h % 3) for h in range(0, 60, 5)]
+    before = plan_pages(make_entries(specs), config)
+    memo = PlanMemo(before.shape(), before.prints, before.keys())
+    for changed in ([*specs[:-1], (200, 1)], [*specs[:-1], (specs[-1][0], (specs[-1][1] + 1) % 3)]):
+        plan = plan_pages(make_entries(changed), config, memo)
+        assert not plan.partial and plan.keys() == plan_pages(make_entries(changed), config).keys()
