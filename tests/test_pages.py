@@ -78,3 +78,31 @@ def test_a_new_date_or_category_changes_the_shape_and_plans_everything():
     for changed in ([*specs[:-1], (200, 1)], [*specs[:-1], (specs[-1][0], (specs[-1][1] + 1) % 3)]):
         plan = plan_pages(make_entries(changed), config, memo)
         assert not plan.partial and plan.keys() == plan_pages(make_entries(changed), config).keys()
+
+
+def test_body_edits_built_from_the_last_plan_give_the_site_a_fresh_build_gives(tmp_path):
+    """End to end, over paginated home and category pages and several days."""
+    from conftest import article, make_project, tree_bytes
+
+    def fill(project):
+        for i in range(45):
+            project.write(f"a{i:02}.md", article(
+                title=f"خبر رقم {i}", date=f"2018-02-{1 + i % 6:02d}T{8 + i % 12:02d}:{i:02d}:00+03:00",
+                body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
+                category=("economy", "sport", "culture")[i % 3]))
+
+    settings = "per_page: 4\n"
+    kept = make_project(tmp_path / "kept", sample=False, settings=settings)
+    fill(kept)
+    kept.build()
+    for name, words in (("a07.md", "وصف جديد في أول الخبر."), ("a31.md", "سطر آخر مختلف.")):
+        path = kept.content / name
+        text = path.read_text(encoding="utf-8").replace("الفقرة الأولى", words)
+        path.write_text(text, encoding="utf-8")
+        assert "pages rendered" in kept.build().stdout  # from the last plan: its pages and lists
+    fresh = make_project(tmp_path / "fresh", sample=False, settings=settings)
+    fill(fresh)
+    for name in ("a07.md", "a31.md"):
+        (fresh.content / name).write_text((kept.content / name).read_text(encoding="utf-8"), encoding="utf-8")
+    fresh.build()
+    assert tree_bytes(kept.output) == tree_bytes(fresh.output)
