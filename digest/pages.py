@@ -191,45 +191,17 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     categories = sorted(by_category)
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
     per_page = config.per_page
-    home_count = max(1, -(-len(entries) // per_page))
-    # Which list pages to make: all, or those that show a changed entry.
-    home_numbers = range(1, home_count + 1) if changed is None else sorted({i // per_page + 1 for i in changed})
-    section_numbers: dict[tuple[str, str], Iterable[int]] = {}
-    for key, members in by_category.items():
-        count = max(1, -(-len(members) // per_page))
-        section_numbers[key] = range(1, count + 1) if changed is None else []
-    day_starts: list[int] = []  # where each day's run of entries starts
-    if changed is None:
-        day_starts = [0]
-        for i in range(1, len(entries)):
-            if entries[i].day != entries[i - 1].day:
-                day_starts.append(i)
-        day_starts = day_starts if entries else []
-    else:
-        for i in changed:
-            if entries[i].category_slug:
-                key = (entries[i].category_slug, entries[i].article.category)
-                numbers = section_numbers[key]
-                assert isinstance(numbers, list)
-                number = bisect.bisect_left(by_category[key], i) // per_page + 1
-                if number not in numbers:
-                    numbers.append(number)
-            start = i
-            while start > 0 and entries[start - 1].day == entries[i].day:
-                start -= 1
-            if start not in day_starts:
-                day_starts.append(start)
-        day_starts.sort()
+    home_count = _page_count(len(entries), per_page)
+    home_numbers, section_numbers, day_starts = _lists_to_make(entries, by_category, per_page, changed)
     home = [(n, _chunk(entries, prints, per_page, n)) for n in home_numbers]
     sections = []
     for slug, key in categories:
-        members = by_category[(slug, key)]
-        count = max(1, -(-len(members) // per_page))
-        numbers = sorted(section_numbers[(slug, key)])
+        members, numbers = by_category[(slug, key)], section_numbers[(slug, key)]
         if numbers:
             chosen = [entries[i] for i in members]
             chosen_prints = [prints[i] for i in members]
-            sections.append((slug, key, count, [(n, _chunk(chosen, chosen_prints, per_page, n)) for n in numbers]))
+            sections.append((slug, key, _page_count(len(members), per_page),
+                             [(n, _chunk(chosen, chosen_prints, per_page, n)) for n in numbers]))
     days = []
     for start in day_starts:
         end = start + 1
@@ -258,6 +230,36 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
         for lang in LANGS:
             keys.update((page.output_path, page.key) for page in lists[lang])
     return plan
+
+
+def _page_count(items: int, per_page: int) -> int:
+    return max(1, -(-items // per_page))  # one page even when empty
+
+
+def _lists_to_make(entries: list[Entry], by_category: dict[tuple[str, str], list[int]], per_page: int,
+                   changed: list[int] | None) -> tuple[list[int], dict[tuple[str, str], list[int]], list[int]]:
+    """Which list pages to make: the numbers of the home pages and of each category's pages, and
+    where each day's run of entries starts. All of them, or those that show a `changed` entry."""
+    if changed is None:
+        starts = [i for i in range(len(entries)) if i == 0 or entries[i].day != entries[i - 1].day]
+        return (list(range(1, _page_count(len(entries), per_page) + 1)),
+                {key: list(range(1, _page_count(len(members), per_page) + 1)) for key, members in by_category.items()},
+                starts)
+    home = sorted({i // per_page + 1 for i in changed})
+    sections: dict[tuple[str, str], list[int]] = {key: [] for key in by_category}
+    starts: set[int] = set()
+    for i in changed:
+        entry = entries[i]
+        if entry.category_slug:
+            key = (entry.category_slug, entry.article.category)
+            number = bisect.bisect_left(by_category[key], i) // per_page + 1  # its place in the category
+            if number not in sections[key]:
+                sections[key].append(number)
+        start = i
+        while start > 0 and entries[start - 1].day == entry.day:
+            start -= 1
+        starts.add(start)
+    return home, {key: sorted(numbers) for key, numbers in sections.items()}, sorted(starts)
 
 
 Chunk = tuple[list[tuple[date, list[Entry]]], str]  # one list page: its days, and the fingerprints it shows
