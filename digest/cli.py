@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from digest.problems import ContentError, Problem
 
@@ -79,10 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
-        argv = ["build", *argv]  # `python build.py` alone, or with build options, means build
-    args = make_parser().parse_args(argv)
+    args = make_parser().parse_args(_with_command(sys.argv[1:] if argv is None else list(argv)))
     try:
         return HANDLERS[args.command](args)
     except ContentError as exc:
@@ -93,6 +92,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def run() -> NoReturn:
+    """`python build.py ...`: main(), then exit with its status.
+
+    A build ends without the interpreter's teardown (os._exit, once the output is flushed):
+    every file it wrote is closed by then, its worker pools are shut, and freeing the objects it
+    made took 20-30 ms, a twentieth of a one-article rebuild. Other commands exit normally.
+    """
+    argv = _with_command(sys.argv[1:])
+    status = main(argv)
+    if argv[0] == "build":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
+def _with_command(argv: list[str]) -> list[str]:
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
+        return ["build", *argv]  # `python build.py` alone, or with build options, means build
+    return argv
 
 
 def _report(problems: list[Problem]) -> None:
