@@ -103,7 +103,7 @@ def run() -> NoReturn:
 
     A build ends without the interpreter's teardown (os._exit, once the output is flushed):
     every file it wrote is closed by then, its worker pools are shut, and freeing the objects it
-    made, its Builder's first, took 25-40 ms, a twelfth of a one-article rebuild. Other
+    made, its Builder's first, took 25-35 ms, a fifteenth of a one-article rebuild. Other
     commands exit normally.
     """
     global _EXIT_AFTER_BUILD

@@ -98,9 +98,15 @@ _STUBS: dict[type, tuple[type, int, tuple[str, ...]]] = {
     ArticleStub: (Article, 0, _ARTICLE_REST),
     EntryStub: (Entry, 1, _ENTRY_REST),
 }
-for _stub, (_whole, _which, _names) in _STUBS.items():
-    for _name in _names:
-        setattr(_stub, _name, _Rest(_name))
+
+
+def _shadow_unsaved_fields() -> None:
+    for stub, (_, _, names) in _STUBS.items():
+        for name in names:
+            setattr(stub, name, _Rest(name))
+
+
+_shadow_unsaved_fields()
 
 
 class StateDamaged(Exception):
