@@ -109,9 +109,15 @@ def run() -> NoReturn:
     global _EXIT_AFTER_BUILD
     argv = _with_command(sys.argv[1:])
     _EXIT_AFTER_BUILD = argv[0] == "build"
-    status = main(argv)
-    if _EXIT_AFTER_BUILD:
+    try:
+        status = main(argv)
         sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read the output went away (`build.py | head`): no traceback, and, as Python's
+        # documentation advises, stdout pointed at devnull so that exiting cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    if _EXIT_AFTER_BUILD:
         sys.stderr.flush()
         os._exit(status)
     sys.exit(status)

@@ -202,6 +202,23 @@ def test_usage_errors_exit_2(project):
     assert project.run("frobnicate").returncode == 2
 
 
+def test_a_reader_that_goes_away_gets_no_traceback(project):
+    """`build.py | head`: the build is done and published, and says so in its exit status only."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the summary line cannot be written
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "build"], cwd=project.root, stdout=write_end,
+                          stderr=subprocess.PIPE, text=True, env=env, timeout=300)
+    os.close(write_end)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (project.output / "ar" / "index.html").exists()
+
+
 def test_broken_content_is_reported_together_and_the_previous_site_stays(project):
     project.build()
     before = tree_bytes(project.output)
