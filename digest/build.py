@@ -684,7 +684,7 @@ def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list
             "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "pages": keys,
-            "static": static, "shape": plan.shape(), "prints": plan.prints}  # see PlanMemo
+            "static": static, "shape": plan.shape, "prints": plan.prints}  # see PlanMemo
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -767,7 +767,7 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
         "index.html": (page_settings, lambda: renderer.render_template("index.html", "ar", page=None).encode()),
         "404.html": (page_settings, lambda: renderer.render_template("404.html", "ar", page=None).encode()),
         "robots.txt": (page_settings, lambda: robots_txt(config)),
-        "sitemap.xml": (page_settings + plan.shape(), lambda: sitemap(plan.whole(), config)),
+        "sitemap.xml": (page_settings + plan.shape, lambda: sitemap(plan.whole(), config)),
     }
     for lang in LANGS:
         items = feed_items(plan.entries, lang, config)

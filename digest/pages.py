@@ -58,6 +58,11 @@ def category_url(lang: str, slug: str, number: int = 1) -> str:
 PAGE_KEY_MAX = 96  # longer keys (list pages name every entry they show) are hashed
 
 
+def _article_path(lang: str, slug: str) -> str:
+    """An article page's output path (Page.output_path of article_url)."""
+    return f"{lang}/{slug}/index.html"
+
+
 def _article_key(lang: str, fingerprint: str, nav_key: str) -> str:
     return f"article\x1f{lang}\x1f{fingerprint}\x1f{nav_key}"
 
@@ -89,11 +94,11 @@ class Plan:
     lists: dict[str, list[Page]]  # per language: home, category and day pages (see partial)
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
-    prints: list[str] = field(default_factory=list, repr=False)  # the entries' fingerprints
-    shape_key: str = ""  # see shape()
+    prints: list[str] = field(repr=False)  # the entries' fingerprints
+    shape: str  # changes when the sitemap does (given the same settings): see site_shape()
+    config: Config = field(repr=False)
     # A partial plan has only the lists that show a changed entry, and the keys of all pages
     # (see plan_pages); whole() makes the rest when something needs it.
-    config: Config | None = field(default=None, repr=False)
     partial: bool = False
     _keys: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -106,17 +111,10 @@ class Plan:
                     {"entry": entry, "nav": self.nav[lang], "alternate": f"/{other(lang)}/{slug}/"},
                     self.article_key(entry, lang))
 
-    def shape(self) -> str:
-        """Changes when the sitemap does (given the same settings): see site_shape()."""
-        if not self.shape_key:
-            self.shape_key = site_shape(self.entries)
-        return self.shape_key
-
     def whole(self) -> Plan:
         """This plan with every list page made (itself unless it is partial)."""
         if not self.partial:
             return self
-        assert self.config is not None
         whole = plan_pages(self.entries, self.config)
         self.lists, self.partial = whole.lists, False
         return self
@@ -125,10 +123,9 @@ class Plan:
         """Output path to key, for every page, in the plan's order (made once)."""
         if not self._keys:
             slugs = [e.article.slug for e in self.entries]
-            prints = self.prints or [e.fingerprint() for e in self.entries]
             for lang in LANGS:
-                self._keys.update((f"{lang}/{slug}/index.html", _article_key(lang, fp, self.nav_key))
-                                  for slug, fp in zip(slugs, prints, strict=True))
+                self._keys.update((_article_path(lang, slug), _article_key(lang, fp, self.nav_key))
+                                  for slug, fp in zip(slugs, self.prints, strict=True))
                 self._keys.update((page.output_path, page.key) for page in self.lists[lang])
         return self._keys
 
@@ -226,7 +223,7 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
         keys = plan._keys = dict(previous.keys)
         for i in changed:
             for lang in LANGS:
-                keys[f"{lang}/{entries[i].article.slug}/index.html"] = _article_key(lang, prints[i], nav_key)
+                keys[_article_path(lang, entries[i].article.slug)] = _article_key(lang, prints[i], nav_key)
         for lang in LANGS:
             keys.update((page.output_path, page.key) for page in lists[lang])
     return plan
