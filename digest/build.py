@@ -349,9 +349,8 @@ class Builder:
             return self._build(changed)
         except StateDamaged as exc:
             self.store.drop()
-            self.files, self.entries, self._prepared = {}, {}, {}
-            self._state_loaded = True  # as loaded: empty, under this build's settings
-            self.settings_key = _settings_key(self.options)
+            # As if loaded under other settings: _load_state then starts from nothing.
+            self._state_loaded, self.settings_key = True, ""
             result = self._build(None)
             result.notes.append(f"the saved articles in {self.options.cache} were damaged ({exc}); "
                                 "every article was read again")
