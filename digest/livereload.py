@@ -57,6 +57,16 @@ class Hub:
             self._cond.wait_for(lambda: self.closed or self.current.number != seen, timeout)
             return None if self.closed or self.current.number == seen else self.current
 
+    def resume_from(self, generation: str) -> int | None:
+        """The outcome number a stream may start from for a page that last saw `generation`, so
+        it is sent exactly what it missed; None when this server never published that generation
+        (a restarted server, or no generation given), and the page must compare and reload."""
+        token, _, number = generation.partition(".")
+        with self._cond:
+            if token != self._token or not number.isdigit() or int(number) > self.current.number:
+                return None
+            return int(number)
+
     def close(self) -> None:
         """End every stream (server shutdown)."""
         with self._cond:
@@ -68,9 +78,11 @@ class Hub:
         return self.current.kind == BROKEN
 
 
-def sse(event: str, data: dict) -> bytes:
-    """One Server-Sent Event; JSON keeps the data on a single line."""
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+def sse(event: str, data: dict, event_id: str = "") -> bytes:
+    """One Server-Sent Event; JSON keeps the data on a single line. The id is what a browser
+    sends back as Last-Event-ID when it reconnects, so a stream resumes where it broke off."""
+    head = f"id: {event_id}\n" if event_id else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def read_events(lines: Iterable[bytes]) -> Iterator[tuple[str, dict]]:
@@ -99,7 +111,7 @@ def event_for(outcome: Outcome, seen: int) -> bytes:
     data = {"generation": outcome.generation}
     if kind == BROKEN:
         data["overlay"] = outcome.overlay
-    return sse(kind, data)
+    return sse(kind, data, outcome.generation)
 
 
 def overlay_html(problems: list[Problem]) -> str:
@@ -185,9 +197,13 @@ CLIENT_JS = """\
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-digest-dismiss]")) { clearOverlay(); }
   });
-  var source = new EventSource("@EVENTS@");
-  source.addEventListener("hello", function (event) {  // a build happened while this page was away
-    if (data(event).generation !== generation) { reload(); }
+  // The stream starts from this page's own generation, so a build that ends while the page is
+  // still connecting arrives as its event (a stylesheet swap stays a swap); a reconnecting
+  // EventSource sends the last event's id itself.
+  var source = new EventSource("@EVENTS@?since=" + encodeURIComponent(generation));
+  source.addEventListener("hello", function (event) {  // a server that cannot resume: compare
+    var d = data(event);
+    if (!d.resumed && d.generation !== generation) { reload(); }
   });
   source.addEventListener("@RELOAD@", reload);
   source.addEventListener("@CSS@", function (event) {

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
 
@@ -261,7 +261,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         raw = self.path.split("#", 1)[0]
         raw, _, query = raw.partition("?")
         if raw == EVENTS_PATH:
-            return self.stream()
+            return self.stream(parse_qs(query).get("since", [""])[0])
         if raw == SCRIPT_PATH:
             return self.send(200, CLIENT_JS.encode(), TYPES[".js"], head)
         try:
@@ -357,18 +357,26 @@ class PreviewHandler(BaseHTTPRequestHandler):
         body = _preview_page(f"Preview: {slug}", f'<div class="pair" dir="rtl">{frames}</div>')
         return self.send(200, body, HTML_TYPE, head)
 
-    def stream(self) -> None:
-        """/__livereload: a Server-Sent Events stream of build outcomes, until either side goes."""
+    def stream(self, since: str) -> None:
+        """/__livereload: a Server-Sent Events stream of build outcomes, until either side goes.
+        It starts after the generation the page last saw (Last-Event-ID on a reconnect, else
+        `since`) when this server knows it; otherwise at the current one, which the page compares
+        with its own (the hello event's `resumed` says which)."""
         hub = self.server.preview.hub
         self.close_connection = True
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        seen = hub.current
+        seen = self.headers.get("Last-Event-ID") or since
+        number = hub.resume_from(seen)
+        resumed = number is not None
+        if number is None:
+            current = hub.current
+            seen, number = current.generation, current.number
+        hello = sse("hello", {"generation": seen, "resumed": resumed}, seen)
         try:
-            self.wfile.write(b"retry: 1000\n\n" + sse("hello", {"generation": seen.generation}))
-            number = seen.number
+            self.wfile.write(b"retry: 1000\n\n" + hello)
             while not hub.closed:
                 outcome = hub.wait(number, KEEPALIVE_S)
                 if outcome is None:

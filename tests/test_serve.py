@@ -120,9 +120,9 @@ class ServeProcess:
 class EventStream:
     """A reader of /__livereload in a thread, queueing (event, data) pairs."""
 
-    def __init__(self, server: ServeProcess):
+    def __init__(self, server: ServeProcess, query: str = "", headers: dict[str, str] | None = None):
         self.conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
-        self.conn.request("GET", "/__livereload")
+        self.conn.request("GET", "/__livereload" + query, headers=headers or {})
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
@@ -286,6 +286,50 @@ def test_a_stylesheet_change_swaps_css_without_a_reload(server):
             css.write_bytes(before)
     events.wait_for("css")
     events.close()
+
+
+def test_a_stream_resumes_from_the_generation_a_page_last_saw(server):
+    """A page still connecting when a build ends gets that build's own event (a stylesheet swap
+    stays a swap), from its `since` on the first connection or Last-Event-ID on a reconnect."""
+    css = server.project.root / "theme" / "style.css"
+    before = css.read_bytes() if css.exists() else None
+    article = server.project.content / f"{SLUGS[2]}.md"
+    original = article.read_text(encoding="utf-8")
+    watching = EventStream(server)
+    page = watching.hello["generation"]  # what a page served now carries
+    try:
+        css.parent.mkdir(exist_ok=True)
+        css.write_text((before or b"").decode() + "\nhtml { --resume: 1; }\n", encoding="utf-8")
+        swapped = watching.wait_for("css")["generation"]
+
+        for late in (EventStream(server, f"?since={page}"), EventStream(server, headers={"Last-Event-ID": page})):
+            assert late.hello == {"generation": page, "resumed": True}
+            assert late.wait_for("css")["generation"] == swapped
+            late.close()
+        up_to_date = EventStream(server, f"?since={swapped}")
+        assert up_to_date.hello == {"generation": swapped, "resumed": True}
+
+        set_title(article, "عنوان بعد تغيير الأنماط")
+        rebuilt = watching.wait_for("reload")["generation"]
+        assert up_to_date.wait_for("reload")["generation"] == rebuilt
+        up_to_date.close()
+        missed_two = EventStream(server, f"?since={page}")  # a swap alone cannot catch it up
+        assert missed_two.wait_for("reload")["generation"] == rebuilt
+        missed_two.close()
+
+        for unknown in ("?since=0123abcd.1", "?since=", f"?since={rebuilt}9"):  # another server's, or none
+            fresh = EventStream(server, unknown)
+            assert fresh.hello == {"generation": rebuilt, "resumed": False}
+            fresh.close()
+    finally:
+        article.write_text(original, encoding="utf-8")
+        watching.wait_for("reload")
+        if before is None:
+            css.unlink()
+        else:
+            css.write_bytes(before)
+        watching.wait_for("css")
+        watching.close()
 
 
 def test_overlay_escapes_what_it_shows():

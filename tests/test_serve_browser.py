@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_serve import SLUGS, ServeProcess, set_title, small_project
+from test_serve import SLUGS, EventStream, ServeProcess, set_title, small_project
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -64,3 +64,42 @@ def test_an_open_page_follows_edits_by_itself(tmp_path, browser):
         page.wait_for_function(
             "() => getComputedStyle(document.documentElement).getPropertyValue('--probe').trim() === '7'")
         assert page.evaluate("() => window.__marker") == "styled"  # swapped without a reload
+
+
+def test_a_stylesheet_saved_while_the_page_connects_is_swapped_not_reloaded(tmp_path, browser):
+    """The race behind a flaky CI run: the page's event stream connects only after a stylesheet
+    build ended. It must still get that build as a swap, not reload for a generation it missed."""
+    project = small_project(tmp_path / "project")
+    with ServeProcess(project) as server:
+        page = browser.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        held = []
+        stream = re.compile(r"/__livereload(\?|$)")
+
+        def hold(route):  # the page's event stream waits until let through
+            held.append(route)
+
+        page.route(stream, hold)
+        page.goto(f"{server.url}en/{SLUGS[1]}/")
+        page.wait_for_function("() => window.__digestLivereload === true")
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the page never opened its event stream"
+        page.evaluate("() => { window.__marker = 'kept' }")
+
+        events = EventStream(server)
+        css = project.root / "theme" / "style.css"
+        css.parent.mkdir(exist_ok=True)
+        with css.open("a", encoding="utf-8") as handle:
+            handle.write("\nhtml { --late: 3; }\n")
+        events.wait_for("css")
+        events.close()
+
+        for route in held:
+            route.continue_()
+        page.unroute(stream, hold)
+        page.wait_for_function(
+            "() => getComputedStyle(document.documentElement).getPropertyValue('--late').trim() === '3'")
+        assert page.evaluate("() => window.__marker") == "kept"
