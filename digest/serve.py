@@ -16,12 +16,12 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
-from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
@@ -416,40 +416,56 @@ def _ignore_ctrl_c_in_child() -> None:
 os.register_at_fork(after_in_child=_ignore_ctrl_c_in_child)
 
 
-def install_stop_handler(stop: threading.Event) -> Any:
-    """Ctrl-C interrupts the main thread once (serve() then sets `stop`); a second one leaves at once.
-    Returns the previous handler, for restore_handler().
+class CtrlC:
+    """Ctrl-C while serve() runs: the first interrupts the main thread once (serve() then sets
+    `stop`), a second one leaves at once.
 
     SIGTERM keeps its default action on purpose: multiprocessing's Pool.terminate() ends build
     workers with it, and a worker forked with a Python-level handler can lose that signal (it
     may arrive before the child's signal state is reset) and then wait forever on the pool's
     queue lock, hanging the build.
     """
-    global _SERVING
-    parent = os.getpid()
 
-    pressed: list[bool] = []
+    def __init__(self, stop: threading.Event):
+        global _SERVING
+        self.stop = stop
+        self.parent = os.getpid()
+        self.pressed = False
+        self.holding = False  # see hold()
+        self.previous = signal.signal(signal.SIGINT, self.handle)
+        _SERVING = True
 
-    def handler(signum: int, frame: FrameType | None) -> None:
+    def handle(self, signum: int, frame: FrameType | None) -> None:
         # No stop.set() here: the main thread may hold the Event's own (non-reentrant) lock when
         # the signal arrives, and setting it from the handler would deadlock. The interrupt ends
         # the main thread's wait, and serve() sets `stop` on its way out.
-        if os.getpid() != parent:
+        if os.getpid() != self.parent:
             return
-        if pressed or stop.is_set():
+        if self.pressed or self.stop.is_set():
             os._exit(0)
-        pressed.append(True)
-        raise KeyboardInterrupt
+        self.pressed = True
+        if not self.holding:
+            raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
-    _SERVING = True
-    return previous
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """A Ctrl-C in here is only noted (`pressed`), not raised: serve() starts its threads in
+        here, so that it never stops with a thread half started, one it would wait for forever."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+
+    def restore(self) -> None:
+        global _SERVING
+        signal.signal(signal.SIGINT, self.previous)
+        _SERVING = False
 
 
-def restore_handler(previous: Any) -> None:
-    global _SERVING
-    signal.signal(signal.SIGINT, previous)
-    _SERVING = False
+def install_stop_handler(stop: threading.Event) -> CtrlC:
+    """serve()'s Ctrl-C handling (see CtrlC), from now until its restore()."""
+    return CtrlC(stop)
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
@@ -463,8 +479,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
     options = dataclasses.replace(options, in_place=True, base_url=options.base_url or url)
     stop = threading.Event()
     on_main = threading.current_thread() is threading.main_thread()
-    previous = install_stop_handler(stop) if on_main else None
-    threads: list[threading.Thread] = []
+    ctrl_c = install_stop_handler(stop) if on_main else None
+    threads: list[threading.Thread] = []  # those started
     preview: Preview | None = None
     try:
         preview = Preview(options)
@@ -477,12 +493,13 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
         shown = url.rstrip("/") + (preview.mount or "") + "/"
         where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
         print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
-        threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                                    name="digest-http", daemon=True),
-                   threading.Thread(target=preview.watch, name="digest-watch", daemon=True)]
-        for thread in threads:
-            thread.start()
-        while not stop.is_set():  # sleep, not stop.wait(): see install_stop_handler
+        with ctrl_c.hold() if ctrl_c else nullcontext():
+            for thread in (threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                                            name="digest-http", daemon=True),
+                           threading.Thread(target=preview.watch, name="digest-watch", daemon=True)):
+                thread.start()
+                threads.append(thread)
+        while not stop.is_set() and not (ctrl_c and ctrl_c.pressed):  # sleep, not stop.wait(): see CtrlC
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass
@@ -490,7 +507,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
         stop.set()
         if preview is not None:
             preview.hub.close()
-        if threads:
+        if threads:  # serve_forever runs (shutdown() would wait forever for one never started)
             server.shutdown()
         server.server_close()
         started = time.monotonic()
@@ -501,8 +518,8 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
                 preview.builder.save()
             except OSError as exc:
                 print(f"could not save the build state: {exc}", file=sys.stderr)
-        if on_main:
-            restore_handler(previous)
+        if ctrl_c:
+            ctrl_c.restore()
     print("stopped", flush=True)
     return 0
 

@@ -350,6 +350,37 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert time.monotonic() - started < 5
 
 
+def test_ctrl_c_while_the_server_starts_its_threads_waits_for_them():
+    """A Ctrl-C that lands while serve() starts its threads is noted and acted on once they run:
+    raised in between, it left a thread never started, which shutdown waited for (or joined and
+    failed). A second Ctrl-C still leaves at once. Run in a child, away from pytest's handler."""
+    script = """if True:
+        import os, signal, threading, time
+        from digest.serve import install_stop_handler
+        ctrl_c = install_stop_handler(threading.Event())
+        with ctrl_c.hold():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here, in the main thread
+            print("held, pressed:", ctrl_c.pressed, flush=True)
+        ctrl_c.restore()
+        again = install_stop_handler(threading.Event())
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+            print("not raised", flush=True)
+        except KeyboardInterrupt:
+            print("raised", flush=True)
+        with again.hold():
+            os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C: out at once, status 0
+            time.sleep(1)
+        print("still running", flush=True)
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["held, pressed: True", "raised"], done.stdout + done.stderr
+
+
 def test_build_workers_forked_while_serving_ignore_ctrl_c_and_end_on_pool_terminate():
     """Pool.terminate() ends workers with SIGTERM; workers forked with the server's handler for it
     could lose it and wait forever, hanging a big build. Run in a child, away from pytest."""
@@ -399,6 +430,7 @@ def test_a_second_session_on_another_port_links_to_itself(tmp_path):
         with ServeProcess(project) as running:
             _, _, body = running.get(f"/ar/{SLUGS[0]}/")
             urls.append(running.url)
-            assert running.stop()[0] == 0
+            code, stderr = running.stop()
+            assert code == 0, stderr
         assert f'rel="canonical" href="{running.url}ar/{SLUGS[0]}/"' in body
     assert urls[0] != urls[1]
