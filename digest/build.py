@@ -26,11 +26,11 @@ from digest.progress import Progress
 # work to do: a no-op build only scans, and starts in a third of the time without them.
 if TYPE_CHECKING:
     from digest.entries import Entry
-    from digest.pages import Page, Plan
+    from digest.pages import Page, Plan, SiteKeys
     from digest.render import Renderer
     from digest.state import Spool, StateStore
 
-MANIFEST_VERSION = 5
+MANIFEST_VERSION = 6
 STATE_VERSION = 5
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
@@ -375,7 +375,7 @@ class Builder:
             result.notes, result.warnings = previous["notes"], previous["warnings"]
             result.seconds = time.perf_counter() - started
             return result
-        from digest.pages import PlanMemo, plan_pages, sort_entries
+        from digest.pages import PlanMemo, SiteKeys, plan_pages, sort_entries
 
         self._load_state(settings)
         if self._spool is not None:
@@ -408,20 +408,20 @@ class Builder:
         _freeze_once()
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
-        old_files = previous.get("pages", {}) if previous.get("page_settings") == page_settings else {}
-        memo = PlanMemo(previous["shape"], previous["prints"], old_files) if old_files else None
-        plan = plan_pages(entries, config, memo)
+        old_keys = SiteKeys(*previous["keys"]) if previous.get("page_settings") == page_settings else None
+        plan = plan_pages(entries, config, old_keys and PlanMemo(previous["shape"], old_keys))
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
             keys = plan.keys()
-            stale = [path for path, key in keys.items() if old_files.get(path) != key]
+            stale = keys.stale(old_keys)
             # A few pages changed: stage only those and move them in one by one. Most changed:
             # stage a whole site (unchanged pages hard-linked) and swap it in at once.
-            patch = bool(old_files) and (options.in_place or len(stale) * 2 <= len(keys))
+            patch = old_keys is not None and (options.in_place or len(stale) * 2 <= len(keys))
             writer = SiteWriter(staging_dir(options.output))
             if not patch:
-                stale += [path for path, key in keys.items() if old_files.get(path) == key
+                rendered = set(stale)
+                stale += [path for path in keys.paths() if path not in rendered
                           and not writer.link_from(options.output, path)]
             todo = plan.pages(stale)
             _render_pages(todo, renderer, writer, options)
@@ -431,7 +431,7 @@ class Builder:
             mark = result.phase("feeds", mark)
             if patch:
                 manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
-                _patch_in(writer, options.output, keys, todo, static, previous)
+                _patch_in(writer, options.output, keys.gone(old_keys), todo, static, previous)
             else:
                 swap_in(writer.root, options.output, background_cleanup=len(keys) > 2000)
             mark = result.phase("swap", mark)
@@ -675,15 +675,16 @@ def _read_manifest(path: Path, output: Path) -> dict:
     return data
 
 
-def _write_manifest(path: Path, output: Path, keys: dict[str, str], static: list[str], fingerprint: str,
+def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str], fingerprint: str,
                     page_settings: str, static_keys: dict[str, str], result: BuildResult, plan: Plan) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"version": MANIFEST_VERSION, "output": str(output.resolve()), "inode": os.stat(output).st_ino,
             "fingerprint": fingerprint, "page_settings": page_settings, "static_keys": static_keys,
             "articles": result.articles,
             "count": result.pages,
-            "notes": result.notes, "warnings": result.warnings, "pages": keys,
-            "static": static, "shape": plan.shape, "prints": plan.prints}  # see PlanMemo
+            "notes": result.notes, "warnings": result.warnings,
+            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists),  # a SiteKeys; plain, see _read_manifest
+            "static": static, "shape": plan.shape}  # see PlanMemo
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -743,12 +744,11 @@ def _freeze_once() -> None:
         _FROZEN = True
 
 
-def _patch_in(writer: SiteWriter, output: Path, keys: dict[str, str], todo: list[Page], static: list[str],
+def _patch_in(writer: SiteWriter, output: Path, gone_pages: list[str], todo: list[Page], static: list[str],
               previous: dict) -> None:
     """Move the rendered pages and the changed static files into the live site, and delete the
     files of the previous build that this one no longer has."""
-    gone = set(previous.get("pages", {})) | set(previous.get("static", []))
-    gone -= keys.keys()
+    gone = set(gone_pages) | set(previous.get("static", []))
     gone -= set(static)
     changed = [rel for rel in static if not same_file(writer.root, output, rel)]
     commit_patch(writer.root, output, sorted({p.output_path for p in todo} | set(changed)), sorted(gone))

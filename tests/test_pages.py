@@ -52,18 +52,22 @@ specs = st.lists(st.tuples(st.integers(0, 24 * 6), st.integers(0, len(CATEGORIES
 def test_a_plan_from_the_last_one_equals_a_plan_from_scratch(specs, edited, per_page):
     config = Config(per_page=per_page)
     before = plan_pages(make_entries(specs), config)
-    memo = PlanMemo(before.shape, before.prints, before.keys())
+    memo = PlanMemo(before.shape, before.keys())
     edits = {i: f"ملخص معدل {i}" for i in edited if i < len(specs)}
     entries = make_entries(specs, edits)
     partial = plan_pages(entries, config, memo)
     scratch = plan_pages(entries, config)
-    assert partial.keys() == scratch.keys() and list(partial.keys()) == list(scratch.keys())
-    stale = [path for path, key in scratch.keys().items() if memo.keys.get(path) != key]
+    assert partial.keys().as_dict() == scratch.keys().as_dict()
+    assert list(partial.keys().as_dict()) == list(scratch.keys().paths()) == list(scratch.keys().as_dict())
+    assert len(partial.keys()) == len(scratch.keys().as_dict())
+    stale = partial.keys().stale(memo.keys)
+    old = memo.keys.as_dict()
+    assert stale == [path for path, key in scratch.keys().as_dict().items() if old.get(path) != key]
     if edits and len(edits) * 2 <= len(specs):
         assert partial.partial  # the point: it did not plan every list
     assert [comparable(p) for p in partial.pages(stale)] == [comparable(p) for p in scratch.pages(stale)]
     # Anything else it is asked for, and the sitemap's lists, come from a whole plan.
-    every = list(scratch.keys())
+    every = list(scratch.keys().paths())
     assert [comparable(p) for p in partial.pages(every)] == [comparable(p) for p in scratch.pages(every)]
     assert partial.whole().lists.keys() == scratch.lists.keys()
     for lang, pages in scratch.lists.items():
@@ -74,10 +78,27 @@ def test_a_new_date_or_category_changes_the_shape_and_plans_everything():
     config = Config(per_page=2)
     specs = [(h, h % 3) for h in range(0, 60, 5)]
     before = plan_pages(make_entries(specs), config)
-    memo = PlanMemo(before.shape, before.prints, before.keys())
+    memo = PlanMemo(before.shape, before.keys())
     for changed in ([*specs[:-1], (200, 1)], [*specs[:-1], (specs[-1][0], (specs[-1][1] + 1) % 3)]):
         plan = plan_pages(make_entries(changed), config, memo)
         assert not plan.partial and plan.keys() == plan_pages(make_entries(changed), config).keys()
+
+
+@settings(max_examples=150, deadline=None)
+@given(before=specs, after=specs, edited=st.sets(st.integers(0, 39), max_size=6), per_page=st.integers(1, 5),
+       new_nav=st.booleans())
+def test_site_keys_tell_stale_and_gone_pages_as_every_pages_key_would(before, after, edited, per_page, new_nav):
+    """Kept compactly (article keys from slugs and fingerprints), the keys still name exactly the
+    pages whose key changed or is new, and those no longer there, between any two sites."""
+    config = Config(per_page=per_page)
+    old = plan_pages(make_entries(before), config).keys()
+    new = plan_pages(make_entries(after, {i: "ملخص معدل" for i in edited}), config).keys()
+    if new_nav:
+        new.nav_key = "another nav"
+    old_pages, new_pages = old.as_dict(), new.as_dict()
+    assert new.stale(old) == [path for path, key in new_pages.items() if old_pages.get(path) != key]
+    assert new.stale(None) == list(new_pages)
+    assert sorted(new.gone(old)) == sorted(set(old_pages) - set(new_pages))
 
 
 def test_body_edits_built_from_the_last_plan_give_the_site_a_fresh_build_gives(tmp_path):
