@@ -11,6 +11,7 @@ import bisect
 import hashlib
 import itertools
 import operator
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -198,10 +199,17 @@ class Plan:
 def site_shape(entries: list[Entry]) -> str:
     """Which pages the site has and what each list holds follow from every article's slug, date
     and category, in order (and the settings): a hash of them, which is also what the sitemap
-    shows."""
-    listing = "\x1f".join(f"{e.article.slug}\x1e{e.article.date.isoformat()}\x1e{e.article.category}"
-                           for e in entries)
-    return hashlib.blake2b(listing.encode(), digest_size=16).hexdigest()
+    shows. A date is hashed as the instant in its entry's order (with its microseconds, exact
+    where a float is not) and its time zone: isoformat() alone took 8 ms for 5,000 articles."""
+    articles = [e.article for e in entries]
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(array("d", [e.order[0] for e in entries]).tobytes())
+    digest.update(array("l", [a.date.microsecond for a in articles]).tobytes())
+    zones: dict[Any, str] = {}
+    for texts in ([a.slug for a in articles], [a.category for a in articles],
+                  [zones.get(z) or zones.setdefault(z, repr(z)) for z in [a.date.tzinfo for a in articles]]):
+        digest.update("\x1f".join(texts).encode() + b"\x1e")
+    return digest.hexdigest()
 
 
 @dataclass

@@ -3,7 +3,7 @@ every page's key, and every page it renders, exactly as a plan made from scratch
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,3 +127,38 @@ def test_body_edits_built_from_the_last_plan_give_the_site_a_fresh_build_gives(t
         (fresh.content / name).write_text((kept.content / name).read_text(encoding="utf-8"), encoding="utf-8")
     fresh.build()
     assert tree_bytes(kept.output) == tree_bytes(fresh.output)
+
+
+def _dated(slug: str, when: datetime, category: str) -> Entry:
+    article = Article(path=f"{slug}.md", slug=slug, title="عنوان", date=when, body="", body_line=5, category=category)
+    return Entry(article=article, html_utf8=b"", summary="", day=when.date(), category_slug=category,
+                 dates={"ar": "", "en": ""}, order=(-when.timestamp(), slug))
+
+
+instants = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(9000, 1, 1))
+zones = st.sampled_from([UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5, minutes=-30))])
+sites = st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), instants, zones, st.sampled_from(CATEGORIES)),
+                 min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=sites, second=sites, tweak=st.integers(0, 3))
+def test_the_shape_changes_exactly_when_a_slug_date_or_category_does(first, second, tweak):
+    """What the sitemap shows of each article, in order: its slug, its date as isoformat() (the
+    instant and the offset) and its category."""
+    from digest.pages import site_shape
+
+    def entries(site):
+        return [_dated(slug, moment.replace(tzinfo=zone), category) for slug, moment, zone, category in site]
+
+    def shown(site):
+        return [(e.article.slug, e.article.date.isoformat(), e.article.category) for e in entries(site)]
+
+    if tweak == 1:  # one microsecond later, or the same instant in another zone
+        second = [(first[0][0], first[0][1] + timedelta(microseconds=1), first[0][2], first[0][3]), *first[1:]]
+    elif tweak == 2:
+        moment = first[0][1].replace(tzinfo=first[0][2]).astimezone(timezone(timedelta(hours=1)))
+        second = [(first[0][0], moment.replace(tzinfo=None), moment.tzinfo, first[0][3]), *first[1:]]
+    elif tweak == 3:
+        second = list(first)
+    assert (site_shape(entries(first)) == site_shape(entries(second))) == (shown(first) == shown(second))
