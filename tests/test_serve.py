@@ -269,6 +269,14 @@ def test_a_broken_article_shows_an_overlay_until_it_is_fixed(server):
     events.close()
 
 
+def restore(path: Path, before: bytes | None) -> None:
+    """Put a file back as it was: gone when it was not there."""
+    if before is None:
+        path.unlink()
+    else:
+        path.write_bytes(before)
+
+
 def test_a_stylesheet_change_swaps_css_without_a_reload(server):
     css = server.project.root / "theme" / "style.css"
     before = css.read_bytes() if css.exists() else None
@@ -280,10 +288,7 @@ def test_a_stylesheet_change_swaps_css_without_a_reload(server):
         status, headers, body = server.get("/theme/style.css")
         assert status == 200 and headers["content-type"] == "text/css; charset=utf-8" and "--probe" in body
     finally:
-        if before is None:
-            css.unlink()
-        else:
-            css.write_bytes(before)
+        restore(css, before)
     events.wait_for("css")
     events.close()
 
@@ -324,10 +329,7 @@ def test_a_stream_resumes_from_the_generation_a_page_last_saw(server):
     finally:
         article.write_text(original, encoding="utf-8")
         watching.wait_for("reload")
-        if before is None:
-            css.unlink()
-        else:
-            css.write_bytes(before)
+        restore(css, before)
         watching.wait_for("css")
         watching.close()
 
