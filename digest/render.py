@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,8 +48,7 @@ class Renderer:
         self.config = config
         cache = None
         if compiled is not None:
-            compiled.mkdir(parents=True, exist_ok=True)
-            cache = FileSystemBytecodeCache(str(compiled))
+            cache = FileSystemBytecodeCache(str(compiled_folder(compiled, config.base_url)))
         self.env = Environment(
             loader=FileSystemLoader(str(templates)),
             bytecode_cache=cache,
@@ -159,6 +162,32 @@ class Renderer:
 
     def render_template(self, name: str, lang: str, **context: Any) -> str:
         return self.env.get_template(name).render(**self.globals_for(lang), **context)
+
+
+COMPILED_MAX_AGE = 7 * 86_400  # seconds after which another base URL's compiled templates go
+
+
+def compiled_folder(root: Path, base_url: str) -> Path:
+    """Where templates compiled for this base URL are kept. Jinja's optimizer folds a filter
+    call on a constant into the compiled code ('/theme/style.css' | href becomes the URL
+    itself), so templates compiled under one base URL are wrong under another: a build for a
+    sub-path and the preview's local server each keep their own. A folder not used for a week
+    (a preview on a port no longer used) is removed."""
+    name = hashlib.blake2b(base_url.encode(), digest_size=8).hexdigest()
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)
+    now = time.time()
+    for entry in root.iterdir():  # other base URLs' folders, and files an older version kept here
+        try:
+            if entry.name != name and now - entry.lstat().st_mtime > COMPILED_MAX_AGE:
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
+        except OSError:
+            pass  # gone meanwhile (another build tidying up)
+    return folder
 
 
 def _aware(value: date | datetime, config: Config) -> datetime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import html5lib
@@ -477,3 +479,41 @@ def test_feeds_are_kept_while_what_they_show_is_unchanged(empty_project):
     project.build()
     items = {e.link.rstrip("/").rsplit("/", 1)[-1]: e for e in fp.parse(feeds[0].read_bytes()).entries}
     assert items["a"].summary == "ملخص جديد كتبه المحرر."
+
+
+def test_a_new_base_url_reaches_every_link_though_the_compiled_templates_are_kept(tmp_path):
+    """Jinja folds constant filter calls ('/theme/style.css' | href) into the compiled templates,
+    which the cache folder keeps: a build under another base URL (a deploy under a sub-path,
+    or the preview's local one) must not reuse those of the last."""
+    project = make_project(tmp_path / "p")
+    fresh = make_project(tmp_path / "fresh")
+    project.build()
+    for base in ("https://digest.example/news/", "https://digest.example/", "https://other.example/a/b/"):
+        project.build("--base-url", base)
+        fresh.build("--base-url", base)
+        assert tree_bytes(project.output) == tree_bytes(fresh.output), base
+        shutil.rmtree(fresh.output)
+        shutil.rmtree(fresh.cache)
+    path = urlsplit("https://other.example/a/b/").path
+    for page in ("index.html", "ar/index.html", "404.html"):
+        text = (project.output / page).read_text(encoding="utf-8")
+        assert f'href="{path}theme/style.css"' in text and 'href="/theme/' not in text, page
+    assert 'rel="canonical" href="https://other.example/a/b/"' in (project.output / "index.html").read_text()
+
+
+def test_compiled_templates_of_base_urls_unused_for_a_week_are_removed(tmp_path):
+    from digest.render import COMPILED_MAX_AGE, compiled_folder
+
+    root = tmp_path / "templates"
+    recent = compiled_folder(root, "http://127.0.0.1:8000/")
+    (recent / "__jinja2_x.cache").write_bytes(b"x")
+    old = compiled_folder(root, "http://127.0.0.1:8123/")
+    stray = root / "__jinja2_from_an_older_version.cache"
+    stray.write_bytes(b"x")
+    week_ago = os.stat(root).st_mtime - COMPILED_MAX_AGE - 60
+    for path in (old, stray):
+        os.utime(path, (week_ago, week_ago))
+    current = compiled_folder(root, "https://digest.example/news/")
+    assert sorted(p.name for p in root.iterdir()) == sorted([recent.name, current.name])
+    assert (recent / "__jinja2_x.cache").exists()
+    assert compiled_folder(root, "http://127.0.0.1:8000/") == recent  # the same URL, the same folder
