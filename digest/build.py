@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import importlib.util
 import os
 import pickle
 import stat
@@ -613,12 +614,28 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
     return [(i, min(i + step, count)) for i in range(0, count, step)]
 
 
+# The libraries whose output the saved articles and pages hold: Markdown, the HTML sanitizer,
+# YAML, templates and escaping. (Babel's formatted dates are kept apart: see i18n.babel_stamp.)
+OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe")
+
+
 @functools.lru_cache(maxsize=1)
 def code_key() -> str:
-    """The project's own code: an upgrade (a better summarizer, a fixed renderer) rebuilds everything."""
+    """The project's own code and the libraries that shape its output: an upgrade (a better
+    summarizer, a fixed renderer, a sanitizer's security fix) rebuilds everything. A library is
+    known by its package file's stamp, which any reinstall changes: reading versions through
+    importlib.metadata took ten times longer, on every build."""
     digest = hashlib.blake2b(repr(STATE_VERSION).encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
+    for name in OUTPUT_LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            where = (origin, stamp(origin)) if origin else None
+        except OSError:
+            where = (origin, None)
+        digest.update(repr((name, where)).encode())
     return digest.hexdigest()
 
 

@@ -517,3 +517,24 @@ def test_compiled_templates_of_base_urls_unused_for_a_week_are_removed(tmp_path)
     assert sorted(p.name for p in root.iterdir()) == sorted([recent.name, current.name])
     assert (recent / "__jinja2_x.cache").exists()
     assert compiled_folder(root, "http://127.0.0.1:8000/") == recent  # the same URL, the same folder
+
+
+def test_reinstalling_a_library_that_shapes_the_output_rebuilds_everything(tmp_path, monkeypatch):
+    """Saved articles hold HTML that markdown-it and nh3 made: a new version of either (a
+    sanitizer's security fix) must reach every page, not only the articles edited since."""
+    import sys
+
+    import digest.build as build
+
+    package = tmp_path / "libs" / "fake_sanitizer"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    monkeypatch.setattr(build, "OUTPUT_LIBRARIES", (*build.OUTPUT_LIBRARIES, "fake_sanitizer"))
+    monkeypatch.setattr(build, "code_key", build.code_key.__wrapped__)  # not the process's memo
+    before = build.code_key()
+    assert build.code_key() == before
+    (package / "__init__.py").unlink()  # as pip replaces a package's files
+    (package / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
+    assert build.code_key() != before
+    assert "fake_sanitizer" not in sys.modules  # found, never imported
