@@ -16,13 +16,24 @@ from digest.build import Builder
 
 CATEGORIES = ("", "economy", "sport", "culture")
 ZONES = ("+03:00", "+00:00", "-05:30")
+BASE_URLS = ("https://digest.example/", "https://digest.example/news/", "http://127.0.0.1:8000/")
+TEASER = '<article class="teaser">'
 
 
-def text_of(number: int, title: str, hours: int, zone: str, category: str, draft: bool, body: str) -> str:
+
+def text_of(number: int, title: str, hours: int, zone: str, category: str, draft: bool, body: str,
+            source: str = "", title_en: str = "", slug: str = "", author: str = "", summary: str = "",
+            tags: str = "") -> str:
     day, hour = divmod(hours, 24)
     fields = {"category": category} if category else {}
     if draft:
         fields["draft"] = "true"
+    for key, value in (("source", source), ("title_en", title_en), ("slug", slug), ("author", author),
+                       ("summary", summary)):
+        if value:
+            fields[key] = f'"{value}"'
+    if tags:
+        fields["tags"] = f"[{tags}]"
     return article(title=title, date=f"2018-02-{1 + day:02d}T{hour:02d}:{number % 60:02d}:00{zone}",
                    body=body, **fields)
 
@@ -42,11 +53,20 @@ edits = st.one_of(
     st.tuples(st.just("draft"), st.integers(0, 9), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 9), st.none()),
     st.tuples(st.just("add"), st.integers(10, 14), st.none()),
+    st.tuples(st.just("source"), st.integers(0, 9), st.sampled_from(["", "بي بي سي", "CNN"])),
+    st.tuples(st.just("title_en"), st.integers(0, 9), st.sampled_from(["", "An editor's title"])),
+    st.tuples(st.just("slug"), st.integers(0, 9), st.sampled_from(["", "chosen-slug", "another-slug"])),
+    st.tuples(st.just("author"), st.integers(0, 9), st.sampled_from(["", "مراسلنا"])),
+    st.tuples(st.just("summary"), st.integers(0, 9), st.sampled_from(["", "ملخص كتبه المحرر."])),
+    st.tuples(st.just("tags"), st.integers(0, 9), st.sampled_from(["", "سياسة, اقتصاد", "رياضة"])),
+    st.tuples(st.just("rename"), st.integers(0, 9), st.integers(20, 29)),
     st.tuples(st.just("per_page"), st.integers(0, 0), st.integers(1, 4)),
+    st.tuples(st.just("base_url"), st.integers(0, 0), st.sampled_from(BASE_URLS)),
+    st.tuples(st.just("template"), st.integers(0, 0), st.booleans()),
 )
 
 
-def write(project, site: dict[int, dict], per_page: int) -> None:
+def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: bool) -> None:
     for old in project.content.glob("*.md"):
         if int(old.stem[1:]) not in site:
             old.unlink()
@@ -55,9 +75,15 @@ def write(project, site: dict[int, dict], per_page: int) -> None:
         text = text_of(number, **fields)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    settings_text = f"per_page: {per_page}\n"
+    settings_text = f"per_page: {per_page}\nbase_url: {base_url}\n"
     if project.config.read_text(encoding="utf-8") != settings_text:
         project.config.write_text(settings_text, encoding="utf-8")
+    macros = project.root / "templates" / "_macros.html"  # a maintainer editing the teaser
+    text = macros.read_text(encoding="utf-8")
+    wanted = text.replace(TEASER, '<article class="teaser marked">') if marked else \
+        text.replace('<article class="teaser marked">', TEASER)
+    if wanted != text:
+        macros.write_text(wanted, encoding="utf-8")
 
 
 def apply(site: dict[int, dict], edit: tuple) -> None:
@@ -70,7 +96,12 @@ def apply(site: dict[int, dict], edit: tuple) -> None:
     number = sorted(site)[number % len(site)]
     if kind == "delete":
         del site[number]
-    elif kind != "per_page":
+    elif kind == "rename":  # the same article under another file name
+        if value not in site:
+            site[value] = site.pop(number)
+    elif kind == "slug" and value and any(f.get("slug") == value for f in site.values()):
+        return  # two articles may not share a slug: an error, tested elsewhere
+    elif kind not in ("per_page", "base_url", "template"):
         site[number][kind] = value
 
 
@@ -78,9 +109,10 @@ def apply(site: dict[int, dict], edit: tuple) -> None:
 @given(steps=st.lists(edits, min_size=1, max_size=4), preview=st.booleans())
 def test_any_edits_built_incrementally_give_the_site_a_fresh_build_gives(steps, preview):
     with tempfile.TemporaryDirectory() as tmp:
-        site, per_page = start_site(), 2
+        site, per_page, base_url, marked = start_site(), 2, BASE_URLS[0], False
         kept = make_project(Path(tmp) / "kept", sample=False, settings="")
-        write(kept, site, per_page)
+        assert TEASER in (kept.root / "templates" / "_macros.html").read_text(encoding="utf-8")
+        write(kept, site, per_page, base_url, marked)
         options = kept.options(jobs=1, progress=False, in_place=preview)
         builder = Builder(options, save_each_build=not preview)
         builder.build()
@@ -88,11 +120,15 @@ def test_any_edits_built_incrementally_give_the_site_a_fresh_build_gives(steps, 
             apply(site, step)
             if step[0] == "per_page":
                 per_page = step[2]
-            write(kept, site, per_page)
+            elif step[0] == "base_url":
+                base_url = step[2]
+            elif step[0] == "template":
+                marked = step[2]
+            write(kept, site, per_page, base_url, marked)
             (builder if preview else Builder(options)).build()
 
         fresh = make_project(Path(tmp) / "fresh", sample=False, settings="")
-        write(fresh, site, per_page)
+        write(fresh, site, per_page, base_url, marked)
         Builder(fresh.options(jobs=1, progress=False)).build()
         assert tree_bytes(kept.output) == tree_bytes(fresh.output), steps
         shutil.rmtree(Path(tmp) / "kept")
