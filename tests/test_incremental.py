@@ -1,6 +1,7 @@
 """Whatever an editor does between builds, an incremental build publishes exactly the site a
 fresh build of the same files publishes: `build.py build` (a new Builder each time, the state
-read back from the cache folder) and the preview (one Builder kept in memory)."""
+read back from the cache folder) and the preview (one Builder kept in memory, told which files
+its watcher saw change)."""
 
 from __future__ import annotations
 
@@ -66,24 +67,31 @@ edits = st.one_of(
 )
 
 
-def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: bool) -> None:
+def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: bool) -> set[str]:
+    """The files as the site says; returns the real paths changed, as a file watcher reports them."""
+    changed = set()
     for old in project.content.glob("*.md"):
         if int(old.stem[1:]) not in site:
+            changed.add(str(old.resolve()))
             old.unlink()
     for number, fields in site.items():
         path = project.content / f"a{number:02}.md"
         text = text_of(number, **fields)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+            changed.add(str(path.resolve()))
     settings_text = f"per_page: {per_page}\nbase_url: {base_url}\n"
     if project.config.read_text(encoding="utf-8") != settings_text:
         project.config.write_text(settings_text, encoding="utf-8")
+        changed.add(str(project.config.resolve()))
     macros = project.root / "templates" / "_macros.html"  # a maintainer editing the teaser
     text = macros.read_text(encoding="utf-8")
     wanted = text.replace(TEASER, '<article class="teaser marked">') if marked else \
         text.replace('<article class="teaser marked">', TEASER)
     if wanted != text:
         macros.write_text(wanted, encoding="utf-8")
+        changed.add(str(macros.resolve()))
+    return changed
 
 
 def apply(site: dict[int, dict], edit: tuple) -> None:
@@ -124,8 +132,11 @@ def test_any_edits_built_incrementally_give_the_site_a_fresh_build_gives(steps, 
                 base_url = step[2]
             elif step[0] == "template":
                 marked = step[2]
-            write(kept, site, per_page, base_url, marked)
-            (builder if preview else Builder(options)).build()
+            changed = write(kept, site, per_page, base_url, marked)
+            if not preview:
+                Builder(options).build()
+            elif changed:  # the preview builds only when its watcher saw something, and says what
+                builder.build(changed)
 
         fresh = make_project(Path(tmp) / "fresh", sample=False, settings="")
         write(fresh, site, per_page, base_url, marked)
