@@ -63,7 +63,8 @@ class Hub:
         (a restarted server, or no generation given), and the page must compare and reload."""
         token, _, number = generation.partition(".")
         with self._cond:
-            if token != self._token or not number.isdigit() or int(number) > self.current.number:
+            if token != self._token or not (number.isascii() and number.isdigit()) \
+                    or int(number) > self.current.number:
                 return None
             return int(number)
 

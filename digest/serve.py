@@ -35,6 +35,7 @@ from digest.livereload import (
     RELOAD,
     SCRIPT_PATH,
     Hub,
+    Outcome,
     event_for,
     inject,
     overlay_html,
@@ -48,6 +49,7 @@ KEEPALIVE_S = 15.0  # a comment on idle streams, so dead clients are noticed
 WATCH_STEP_MS = 50  # a change waits this long for more in the same burst (an editor's save, a checkout)
 WATCH_DEBOUNCE_MS = 1600  # ... but a long burst is cut at this length
 RESCAN_ABOVE = 50  # more changes than this in one burst: scan the content folder rather than trust them
+WATCH_READY_S = 10  # at most this long between the first build and the "serving" line
 CONFIG_POLL_MS = 500  # the settings file is polled: editors replace it by rename, which loses a file watch
 
 TYPES = {
@@ -111,6 +113,7 @@ class Preview:
         self.builder = Builder(options)
         self.hub = Hub()
         self.stop = threading.Event()
+        self.watching = threading.Event()  # set once the watcher reports: edits from then on are seen
         self.slugs: frozenset[str] = frozenset()  # articles of the last good build, for /_preview/
         self.mount = urlsplit(options.base_url or "").path.rstrip("/")  # site path prefix, from --base-url
 
@@ -189,6 +192,7 @@ class Preview:
                                                 debounce=WATCH_DEBOUNCE_MS, step=WATCH_STEP_MS,
                                                 stop_event=self.stop, rust_timeout=CONFIG_POLL_MS,
                                                 yield_on_timeout=True, raise_interrupt=False):
+                    self.watching.set()  # its first report (changes, or none within the timeout)
                     if self.stop.is_set():
                         return
                     changed = {path for _, path in changes}
@@ -288,9 +292,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self.not_found(head)
         self.send_file(target, head)
 
-    def send(self, status: int, body: bytes, ctype: str, head: bool, headers: Iterable[tuple[str, str]] = ()) -> None:
+    def send(self, status: int, body: bytes, ctype: str, head: bool, headers: Iterable[tuple[str, str]] = (),
+             outcome: Outcome | None = None) -> None:
+        """`outcome`: the build the body comes from, when taken before the body was read."""
         if ctype == HTML_TYPE:
-            body = inject(body, self.server.preview.hub.current)
+            body = inject(body, outcome or self.server.preview.hub.current)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -303,6 +309,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def send_file(self, path: str, head: bool, status: int = 200) -> None:
+        # The build a page is stamped with is taken before the page is read: a build that ends
+        # in between then reaches the page as an event, rather than the page carrying its
+        # generation with the content from before it.
+        outcome = self.server.preview.hub.current
         name = os.path.basename(path)
         ctype = TYPES.get(os.path.splitext(name)[1].lower(), "application/octet-stream")
         try:
@@ -311,7 +321,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self.send(404, NOT_FOUND_PAGE, HTML_TYPE, head)
         with handle:
             if ctype == HTML_TYPE:
-                return self.send(status, handle.read(), ctype, head)
+                return self.send(status, handle.read(), ctype, head, outcome=outcome)
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
@@ -463,11 +473,6 @@ class CtrlC:
         _SERVING = False
 
 
-def install_stop_handler(stop: threading.Event) -> CtrlC:
-    """serve()'s Ctrl-C handling (see CtrlC), from now until its restore()."""
-    return CtrlC(stop)
-
-
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken."""
     try:
@@ -479,7 +484,7 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
     options = dataclasses.replace(options, in_place=True, base_url=options.base_url or url)
     stop = threading.Event()
     on_main = threading.current_thread() is threading.main_thread()
-    ctrl_c = install_stop_handler(stop) if on_main else None
+    ctrl_c = CtrlC(stop) if on_main else None
     threads: list[threading.Thread] = []  # those started
     preview: Preview | None = None
     try:
@@ -490,15 +495,20 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
         # Later rebuilds keep the prepared articles in memory and save them once, at exit: pickling
         # 5,000 of them after every save would take longer than the rest of the rebuild.
         preview.builder.save_each_build = False
-        shown = url.rstrip("/") + (preview.mount or "") + "/"
-        where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
-        print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
         with ctrl_c.hold() if ctrl_c else nullcontext():
             for thread in (threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                             name="digest-http", daemon=True),
                            threading.Thread(target=preview.watch, name="digest-watch", daemon=True)):
                 thread.start()
                 threads.append(thread)
+        # "serving" once the watcher runs: an edit made after the line shows is built (one made
+        # before would wait for the next, whose rebuild scans the whole folder).
+        ready_by = time.monotonic() + WATCH_READY_S
+        while not preview.watching.is_set() and time.monotonic() < ready_by and not stop.is_set():
+            time.sleep(0.02)
+        shown = url.rstrip("/") + (preview.mount or "") + "/"
+        where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
+        print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
         while not stop.is_set() and not (ctrl_c and ctrl_c.pressed):  # sleep, not stop.wait(): see CtrlC
             time.sleep(0.2)
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_serve import SLUGS, EventStream, ServeProcess, set_title, small_project
+from test_serve import SLUGS, EventStream, ServeProcess, replace, set_title, small_project
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,13 +47,13 @@ def test_an_open_page_follows_edits_by_itself(tmp_path, browser):
 
         text = article.read_text(encoding="utf-8")
         page.evaluate("() => { window.__marker = 'kept' }")
-        article.write_text(re.sub(r"(?m)^source: .*$", "source: : broken", text, count=1), encoding="utf-8")
+        replace(article, re.sub(r"(?m)^source: .*$", "source: : broken", text, count=1))
         overlay = page.wait_for_selector("#__digest_overlay")
         assert f"{SLUGS[0]}.md:4" in overlay.text_content()
         assert page.evaluate("() => window.__marker") == "kept"  # shown over the last good page
         assert "عنوان تغيّر في المتصفح" in page.text_content("h1")
 
-        article.write_text(text, encoding="utf-8")
+        replace(article, text)
         page.wait_for_selector("#__digest_overlay", state="detached")
 
         page.evaluate("() => { window.__marker = 'styled' }")
