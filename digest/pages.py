@@ -199,17 +199,21 @@ class Plan:
 def site_shape(entries: list[Entry]) -> str:
     """Which pages the site has and what each list holds follow from every article's slug, date
     and category, in order (and the settings): a hash of them, which is also what the sitemap
-    shows. A date is hashed as the instant in its entry's order (with its microseconds, exact
-    where a float is not) and its time zone: isoformat() alone took 8 ms for 5,000 articles."""
+    shows. A date is hashed as what its isoformat() says: the instant in its entry's order
+    (with its microseconds, exact where a float is not) and its UTC offset. Formatting 5,000
+    isoformat() strings took 8 ms."""
     articles = [e.article for e in entries]
+    offsets = [a.date.utcoffset() for a in articles]
     digest = hashlib.blake2b(digest_size=16)
     digest.update(array("d", [e.order[0] for e in entries]).tobytes())
     digest.update(array("l", [a.date.microsecond for a in articles]).tobytes())
-    zones: dict[Any, str] = {}
-    for texts in ([a.slug for a in articles], [a.category for a in articles],
-                  [zones.get(z) or zones.setdefault(z, repr(z)) for z in [a.date.tzinfo for a in articles]]):
+    digest.update(array("d", [NAIVE if o is None else o.total_seconds() for o in offsets]).tobytes())
+    for texts in ([a.slug for a in articles], [a.category for a in articles]):
         digest.update("\x1f".join(texts).encode() + b"\x1e")
     return digest.hexdigest()
+
+
+NAIVE = float("nan")  # the offset of a date without one (the reader gives every date one)
 
 
 @dataclass
