@@ -48,7 +48,7 @@ class Renderer:
         self.config = config
         cache = None
         if compiled is not None:
-            cache = FileSystemBytecodeCache(str(compiled_folder(compiled, config.base_url)))
+            cache = _BytecodeCache(str(compiled_folder(compiled, config.base_url)))
         self.env = Environment(
             loader=FileSystemLoader(str(templates)),
             bytecode_cache=cache,
@@ -176,7 +176,10 @@ def compiled_folder(root: Path, base_url: str) -> Path:
     name = hashlib.blake2b(base_url.encode(), digest_size=8).hexdigest()
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    os.utime(folder)
+    try:
+        os.utime(folder)  # in use: see below
+    except OSError:
+        pass  # (Windows refuses while another program has the folder open) only tidying needs it
     now = time.time()
     for entry in root.iterdir():  # other base URLs' folders, and files an older version kept here
         try:
@@ -188,6 +191,17 @@ def compiled_folder(root: Path, base_url: str) -> Path:
         except OSError:
             pass  # gone meanwhile (another build tidying up)
     return folder
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """A compiled template that cannot be kept (its folder removed meanwhile by another build's
+    tidying, a full disk) is compiled again next time, rather than failing this build."""
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _aware(value: date | datetime, config: Config) -> datetime:
