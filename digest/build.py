@@ -410,7 +410,7 @@ class Builder:
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
         old_keys = SiteKeys(*previous["keys"]) if previous.get("page_settings") == page_settings else None
-        plan = plan_pages(entries, config, old_keys and PlanMemo(previous["shape"], old_keys))
+        plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous["shape"], old_keys))
         mark = result.phase("plan", mark)
         with OutputLock(options.output):
             recover(options.output)
@@ -700,7 +700,9 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings,
-            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists),  # a SiteKeys; plain, see _read_manifest
+            # A SiteKeys as plain values: unpickling the manifest, as a no-op build does, then
+            # needs no import of digest.pages.
+            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists),
             "static": static, "shape": plan.shape}  # see PlanMemo
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:

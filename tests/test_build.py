@@ -535,6 +535,6 @@ def test_reinstalling_a_library_that_shapes_the_output_rebuilds_everything(tmp_p
     before = build.code_key()
     assert build.code_key() == before
     (package / "__init__.py").unlink()  # as pip replaces a package's files
-    (package / "__init__.py").write_text("VERSION = 2\n", encoding="utf-8")
+    (package / "__init__.py").write_text("VERSION = 2.0\n", encoding="utf-8")  # and another size
     assert build.code_key() != before
     assert "fake_sanitizer" not in sys.modules  # found, never imported
