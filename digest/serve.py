@@ -501,15 +501,17 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> i
                            threading.Thread(target=preview.watch, name="digest-watch", daemon=True)):
                 thread.start()
                 threads.append(thread)
+        if ctrl_c and ctrl_c.pressed:
+            raise KeyboardInterrupt  # the one held while the threads started
         # "serving" once the watcher runs: an edit made after the line shows is built (one made
         # before would wait for the next, whose rebuild scans the whole folder).
         ready_by = time.monotonic() + WATCH_READY_S
-        while not preview.watching.is_set() and time.monotonic() < ready_by and not stop.is_set():
+        while not preview.watching.is_set() and time.monotonic() < ready_by:
             time.sleep(0.02)
         shown = url.rstrip("/") + (preview.mount or "") + "/"
         where = " (all interfaces)" if host in ("0.0.0.0", "::", "") else ""
         print(f"serving {options.output} at {shown}{where} (press Ctrl-C to stop)", flush=True)
-        while not stop.is_set() and not (ctrl_c and ctrl_c.pressed):  # sleep, not stop.wait(): see CtrlC
+        while not stop.is_set():  # sleep, not stop.wait(): see CtrlC
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass

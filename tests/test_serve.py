@@ -392,6 +392,34 @@ def test_ctrl_c_while_the_server_starts_its_threads_waits_for_them():
     assert done.stdout.splitlines() == ["held, pressed: True", "raised"], done.stdout + done.stderr
 
 
+def test_serve_stops_on_a_ctrl_c_that_came_while_its_threads_started(tmp_path):
+    """The Ctrl-C held by CtrlC.hold() is acted on once the threads run: serve() stops cleanly
+    at once, without a second press and without announcing that it serves."""
+    project = small_project(tmp_path / "project")
+    script = f"""if True:
+        import os, signal, sys, threading
+        from pathlib import Path
+        from digest.build import BuildOptions
+        from digest.serve import serve
+        start = threading.Thread.start
+        def start_after_ctrl_c(thread):
+            if thread.name == "digest-watch":
+                os.kill(os.getpid(), signal.SIGINT)
+            start(thread)
+        threading.Thread.start = start_after_ctrl_c
+        root = Path({str(project.root)!r})
+        options = BuildOptions(content=root / "content", output=root / "site", cache=root / ".cache",
+                               config=root / "site.yaml", jobs=1)
+        print("status", serve(options, port=0), flush=True)
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "ARGOS_PACKAGES_DIR": str(project.root / "no-models")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["stopped", "status 0"], done.stdout + done.stderr
+    assert "serving" not in done.stdout and "Traceback" not in done.stderr
+
+
 def test_build_workers_forked_while_serving_ignore_ctrl_c_and_end_on_pool_terminate():
     """Pool.terminate() ends workers with SIGTERM; workers forked with the server's handler for it
     could lose it and wait forever, hanging a big build. Run in a child, away from pytest."""
