@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "content"
 
 
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a Python child that imports this checkout's `digest`."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
 @contextmanager
 def no_translation_models(packages: Path):
     """Within it, builds see only the Argos packages in `packages`, whatever the machine has."""
@@ -69,7 +75,7 @@ class Project:
 
     def run(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
         """`python build.py ARGS` in the project folder, as a user runs it."""
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = child_env()
         done = subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=self.root,
                               capture_output=True, text=True, env=env, timeout=300)
         if check and done.returncode != 0:
@@ -125,8 +131,7 @@ def sample_site(tmp_path_factory) -> Project:
     """The sample site built once, for the tests that only read it."""
     project = make_project(tmp_path_factory.mktemp("sample") / "project")
     env_dir = tmp_path_factory.mktemp("argos-empty")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "ARGOS_PACKAGES_DIR": str(env_dir)}
+    env = child_env(ARGOS_PACKAGES_DIR=str(env_dir))
     subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--base-url", "https://digest.example/news/"],
                    cwd=project.root, check=True, capture_output=True, env=env, timeout=300)
     return project

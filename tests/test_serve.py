@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, SAMPLE, Project, make_project
+from conftest import ROOT, SAMPLE, Project, child_env, make_project
 
 from digest.livereload import overlay_html, read_events
 from digest.problems import Problem
@@ -39,9 +39,7 @@ class ServeProcess:
 
     def __init__(self, project: Project):
         self.project = project
-        env = {**os.environ,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               "ARGOS_PACKAGES_DIR": str(project.root / "no-models"), "PYTHONUNBUFFERED": "1"}
+        env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--content", "content",
              "--output", "site", "--cache", ".cache", "--config", "site.yaml"],
@@ -386,7 +384,7 @@ def test_ctrl_c_while_the_server_starts_its_threads_waits_for_them():
             time.sleep(1)
         print("still running", flush=True)
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = child_env()
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["held, pressed: True", "raised"], done.stdout + done.stderr
@@ -412,8 +410,7 @@ def test_serve_stops_on_a_ctrl_c_that_came_while_its_threads_started(tmp_path):
                                config=root / "site.yaml", jobs=1)
         print("status", serve(options, port=0), flush=True)
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-           "ARGOS_PACKAGES_DIR": str(project.root / "no-models")}
+    env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-2:] == ["stopped", "status 0"], done.stdout + done.stderr
@@ -448,7 +445,7 @@ def test_build_workers_forked_while_serving_ignore_ctrl_c_and_end_on_pool_termin
         thread.join()
         print("ok")
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = child_env()
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, env=env, start_new_session=True) as child:
         try:
