@@ -538,3 +538,18 @@ def test_reinstalling_a_library_that_shapes_the_output_rebuilds_everything(tmp_p
     (package / "__init__.py").write_text("VERSION = 2.0\n", encoding="utf-8")  # and another size
     assert build.code_key() != before
     assert "fake_sanitizer" not in sys.modules  # found, never imported
+
+
+def test_a_compiled_templates_folder_removed_under_a_build_does_not_fail_it(tmp_path):
+    """Another build's tidying (or a full disk) may take the folder away: the template is then
+    compiled again next time, and this build goes on."""
+    from digest.config import Config
+    from digest.i18n import load_messages
+    from digest.render import Renderer
+
+    root = tmp_path / "compiled"
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    renderer = Renderer(templates, Config(), load_messages(templates / "messages.yaml"), compiled=root)
+    shutil.rmtree(root)
+    assert "<html" in renderer.render_template("404.html", "ar", page=None)
+    assert not root.exists()
