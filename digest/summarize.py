@@ -86,38 +86,41 @@ _SUFFIXES = ("ات", "ون", "ين", "ها", "هم", "ه")
 # stopword or a number), and, only where it is not 1, its number of
 # ``words`` minus one ("U.S." 1, "-" -1).  Shared by all articles of a build,
 # so a token is analysed once and then only looked up, in C loops (map).
-_stems: dict[str, str] = {}
 _extra_words: dict[str, int] = {}
 _ZEROS = itertools.repeat(0)
 _STEM = re.compile(
     "(?:" + "|".join(_PREFIXES) + ")?(.{3,}?)(?:" + "|".join(_SUFFIXES) + ")?",
     re.DOTALL,
 )
+_MAX_TOKENS = 200_000  # bound memory on huge builds
 
 
-def _analyse(token: str) -> None:
-    """Fill the caches for one normalised whitespace token."""
-    pieces = [token] if token.isalpha() else _WORD.findall(token)
-    if len(pieces) != 1:
-        _extra_words[token] = len(pieces) - 1
-    word = max(pieces, key=len) if pieces else ""
-    if word in STOPWORDS or not word.isalpha():
-        _stems[token] = ""
-    else:
-        _stems[token] = _STEM.fullmatch(word)[1] if len(word) > 3 else word
+class _Stems(dict):
+    """Token -> stem; a token not seen before is analysed on lookup (``__missing__``), so
+    ``map(_stems.__getitem__, tokens)`` is one C loop with no second pass for new tokens."""
+
+    def __missing__(self, token: str) -> str:
+        pieces = [token] if token.isalpha() else _WORD.findall(token)
+        if len(pieces) != 1:
+            _extra_words[token] = len(pieces) - 1
+        word = max(pieces, key=len) if pieces else ""
+        if word in STOPWORDS or not word.isalpha():
+            stem = ""
+        else:
+            stem = _STEM.fullmatch(word)[1] if len(word) > 3 else word
+        self[token] = stem
+        return stem
+
+
+_stems = _Stems()
 
 
 def _lookup(tokens: list[str]) -> list[str]:
     """The stems of ``tokens``, analysing the ones not seen before."""
-    stems = list(map(_stems.get, tokens))
-    if None in stems:
-        if len(_stems) > 200_000:  # bound memory on huge builds
-            _stems.clear()
-            _extra_words.clear()
-        for token in set(tokens).difference(_stems):
-            _analyse(token)
-        stems = list(map(_stems.__getitem__, tokens))
-    return stems
+    if len(_stems) > _MAX_TOKENS:  # before, not during: _count needs this batch's _extra_words
+        _stems.clear()
+        _extra_words.clear()
+    return list(map(_stems.__getitem__, tokens))
 
 
 def _count(tokens: list[str]) -> int:

@@ -194,3 +194,18 @@ def test_read_article_front_matter_without_title(tmp_path):
     path = tmp_path / "a.md"
     path.write_text("---\nsource: x\n---\nنص المقال.\n", encoding="utf-8")
     assert read_article(path) == (None, "نص المقال.\n")
+
+
+def test_word_counts_survive_the_token_cache_being_emptied(monkeypatch):
+    """The per-build token cache is emptied when it grows too big; that must never happen
+    halfway through an article, whose word counts need every token's entry."""
+    import digest.summarize as module
+
+    monkeypatch.setattr(module, "_MAX_TOKENS", 3)
+    module._stems.clear()
+    module._extra_words.clear()
+    for text in ("U.S. 1,000 a-b الحكومة قالت إن المفاوضات ستستمر غدا", "x.y.z و - ق.م. جديد أيضا ثم"):
+        tokens = module.normalize(text).split()
+        module._lookup(tokens)
+        assert module._count(tokens) == len(words(module.normalize(text)))
+    assert len(module._stems) <= 3 + 11  # emptied before each batch once over the bound
