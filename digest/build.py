@@ -158,6 +158,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
             prepared[shown] = entry
     articles: list[Article] = []
     seen = set()
+    now = time.time()
     for _path, shown, current in files:
         seen.add(shown)
         if shown in fresh:
@@ -166,7 +167,8 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
                 cache[shown] = (current, article, found or ())  # () is one object for every clean file
         else:
             article, found = cache[shown][1], cache[shown][2]
-        problems.extend(found)
+        if found:
+            problems.extend(p for p in found if p.holds(now))
         if article is not None and (options.drafts or not article.draft):
             articles.append(article)
     for gone in set(cache) - seen:
@@ -373,7 +375,9 @@ class Builder:
         if previous.get("fingerprint") == fingerprint:
             result.unchanged = True
             result.articles, result.pages = previous["articles"], previous["count"]
-            result.notes, result.warnings = previous["notes"], previous["warnings"]
+            now = time.time()
+            result.notes = previous["notes"]
+            result.warnings = [w for w in previous["warnings"] if w.holds(now)]
             result.seconds = time.perf_counter() - started
             return result
         from digest.pages import PlanMemo, SiteKeys, plan_pages, sort_entries

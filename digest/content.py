@@ -87,8 +87,8 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
     path = Path(path)
     problems: list[Problem] = []
 
-    def err(line: int, message: str, warning: bool = False) -> None:
-        problems.append(Problem(shown, line, message, warning))
+    def err(line: int, message: str, warning: bool = False, until: float | None = None) -> None:
+        problems.append(Problem(shown, line, message, warning, until))
 
     try:
         size = path.stat().st_size
@@ -223,7 +223,7 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=config.tz)
     if when - datetime.now(when.tzinfo) > FUTURE_GRACE:
-        err(line, f"date {text} is in the future", warning=True)
+        err(line, f"date {text} is in the future", warning=True, until=(when - FUTURE_GRACE).timestamp())
     return when
 
 

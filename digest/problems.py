@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -11,6 +11,13 @@ class Problem:
     line: int
     message: str
     warning: bool = False
+    # For a problem that time alone ends (a date in the future): the POSIX time from which it
+    # no longer holds. Problems are kept with unchanged files and replayed by later builds,
+    # which drop it once that time has come.
+    until: float | None = field(default=None, compare=False)
+
+    def holds(self, now: float) -> bool:
+        return self.until is None or now < self.until
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,28 @@ def test_future_date_and_empty_body_are_warnings(empty_project):
     done = empty_project.build()
     assert "content/future.md:3: warning: date 2999-01-01 is in the future" in done.stderr
     assert "content/empty-body.md:5: warning: article has no body text" in done.stderr
+    assert (empty_project.output / "ar" / "future" / "index.html").is_file()
+
+
+def test_a_future_date_warning_ends_when_the_date_comes(empty_project):
+    """Later builds replay an unchanged file's warnings without reading it again; this one
+    depends on the clock, so it must stop once the date is no longer ahead."""
+    from digest.content import FUTURE_GRACE
+
+    ahead = datetime.now(UTC).replace(microsecond=0) + FUTURE_GRACE + timedelta(seconds=10)
+    when = ahead.isoformat()
+    empty_project.write("future.md", article(date=when))
+    empty_project.write("other.md", article(title="مقال آخر"))
+    warning = f"content/future.md:3: warning: date {when} is in the future"
+    assert warning in empty_project.build().stderr
+    assert warning in empty_project.build().stderr  # replayed: nothing changed
+    assert datetime.now(UTC) < ahead - FUTURE_GRACE, "the machine was too slow for this test"
+    time.sleep((ahead - FUTURE_GRACE - datetime.now(UTC)).total_seconds() + 0.5)
+    done = empty_project.build()
+    assert "nothing changed" in done.stdout and "future.md" not in done.stderr
+    empty_project.write("other.md", article(title="مقال آخر", body="نص جديد."))
+    done = empty_project.build()
+    assert "nothing changed" not in done.stdout and "future.md" not in done.stderr
     assert (empty_project.output / "ar" / "future" / "index.html").is_file()
 
 
