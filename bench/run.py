@@ -333,7 +333,11 @@ RECENTLY_DELETED_S = 361.0
 
 
 def discard(*paths: Path) -> None:
-    """Move old outputs out of the way without freeing their inodes (see above)."""
+    """Move old outputs out of the way without freeing their inodes (see above); on a tmpfs,
+    which has no such cost, delete them rather than hold them in memory."""
+    if filesystem(OUT) == "tmpfs":
+        clean(*paths)
+        return
     trash = OUT / ".trash"
     trash.mkdir(parents=True, exist_ok=True)
     for path in paths:
@@ -342,10 +346,12 @@ def discard(*paths: Path) -> None:
 
 
 def empty_trash() -> None:
+    """Delete what discard() kept; also at the start, for what a failed run left."""
     trash = OUT / ".trash"
     if trash.exists():
         shutil.rmtree(trash)
-        DELETED_AT.touch()
+        if filesystem(OUT) != "tmpfs":
+            DELETED_AT.touch()
 
 
 def wait_out_deletions() -> None:
@@ -611,6 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         pelican.runs.append(m)
         lines.append(m.describe(f"round {round_no + 1} Pelican"))
 
+    empty_trash()  # left by a run that failed
     wait_out_deletions()
     steps = [run_ours]
     if not args.skip_hugo:
