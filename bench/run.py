@@ -325,9 +325,9 @@ def clean(*paths: Path) -> None:
 # fs/ext4/ialloc.c), testing them one by one for each new file. Measured with a cold build of
 # 5,000 articles: 9.7-10.1 s (2.1-2.2 s of it in the kernel) into a fresh disk, 13.7 s (6.9 s)
 # right after deleting the previous site, and still 12.2 s (5.1 s) 65 s after that deletion,
-# synced. The builds that make the most files pay the most. So nothing is deleted while builds
-# are timed: an old output is moved into OUT/.trash, which is emptied once every build is timed,
-# and a run that starts soon after the last one emptied it first waits for those inodes to age.
+# synced. So nothing is deleted while builds are timed: an old output is moved into OUT/.trash,
+# which is emptied once every build is timed, and a run that starts soon after the last one
+# emptied it first waits for those inodes to age.
 DELETED_AT = WORK / "deleted-at"  # touched when OUT/.trash was last emptied
 RECENTLY_DELETED_S = 361.0
 
