@@ -20,10 +20,14 @@ install: $(VENV)/.installed
 site: install
 	$(PY) build.py
 
+# Chromium and npm only where missing: a machine whose Node.js comes from NodeSource has npm
+# inside it, and asking Debian for its own npm there fails on conflicting packages.
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
-	command -v chromium >/dev/null && command -v npm >/dev/null || \
-	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium nodejs npm; }
+	missing="$$(command -v chromium >/dev/null || echo chromium) \
+	  $$(command -v npm >/dev/null || echo nodejs npm)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 	npm ci --prefix tests --no-audit --no-fund
 	touch $@
 
