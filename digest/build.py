@@ -369,7 +369,7 @@ class Builder:
         # What every page depends on besides its own content, read once per build.
         page_settings = _page_settings_key(options, settings) + templates_key(options.templates)
         fingerprint = _fingerprint(_inputs_key(options, page_settings), scanned[0])
-        manifest_path = options.cache / "manifest.pickle"
+        manifest_path = manifest_file(options)
         previous = _read_manifest(manifest_path, options.output)
         mark = result.phase("scan", started)
         if previous.get("fingerprint") == fingerprint:
@@ -677,6 +677,13 @@ def _fingerprint(inputs: str, files: list[tuple[str, str, tuple | None]]) -> str
     for column, kind in ((0, "q"), (1, "q"), (2, "Q")):  # mtime (may precede 1970), size, inode
         digest.update(array(kind, [st[column] for st in stamps]).tobytes())
     return digest.hexdigest()
+
+
+def manifest_file(options: BuildOptions) -> Path:
+    """One manifest per output folder: the preview's and the published site's (which share the
+    cache folder) each keep their own, so neither turns the other's next build into a full one."""
+    name = hashlib.blake2b(os.fsencode(options.output.resolve()), digest_size=8).hexdigest()
+    return options.cache / f"manifest-{name}.pickle"
 
 
 def _read_manifest(path: Path, output: Path) -> dict:

@@ -17,12 +17,19 @@ from typing import NoReturn
 from digest.problems import ContentError, Problem
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+PREVIEW_FOLDER = "preview"  # inside the cache folder: where `serve` builds by default
 
 
-def _site_options(parser: argparse.ArgumentParser, output: bool = True) -> None:
+def _site_options(parser: argparse.ArgumentParser, output: bool = True, preview: bool = False) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"), help="articles folder (default: content/)")
-    if output:
+    if output and preview:
+        # Not site/: the preview's pages link to the local server, and a site/ uploaded after a
+        # preview must still be the one `build` made (as `hugo server` leaves public/ alone).
+        parser.add_argument("--output", type=Path, help=f"output folder (default: {PREVIEW_FOLDER}/ in the "
+                            "cache folder, so that site/ keeps what 'build' made)")
+    elif output:
         parser.add_argument("--output", type=Path, default=Path("site"), help="output folder (default: site/)")
+    if output:
         parser.add_argument("--cache", type=Path, default=Path(".cache"),
                             help="cache folder for translations and incremental builds (default: .cache/)")
         parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
@@ -74,7 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="build, serve and rebuild on changes",
                                 description="Preview the site with live reload.")
-    _site_options(serve)
+    _site_options(serve, preview=True)
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     return parser
@@ -255,6 +262,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from digest.serve import serve
 
+    if args.output is None:
+        args.output = args.cache / PREVIEW_FOLDER
     return serve(_options(args), host=args.host, port=args.port)
 
 

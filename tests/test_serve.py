@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT, SAMPLE, Project, child_env, make_project
+from conftest import ROOT, SAMPLE, Project, child_env, make_project, tree_bytes
 
 from digest.livereload import overlay_html, read_events
 from digest.problems import Problem
@@ -37,12 +37,14 @@ def small_project(root: Path) -> Project:
 class ServeProcess:
     """`python build.py serve --port 0` in a project folder, with its printed URL and output."""
 
-    def __init__(self, project: Project):
+    def __init__(self, project: Project, output: str | None = "site"):
+        """`output`: the --output given, or None for serve's own default."""
         self.project = project
         env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"), PYTHONUNBUFFERED="1")
+        where = ["--output", output] if output is not None else []
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--content", "content",
-             "--output", "site", "--cache", ".cache", "--config", "site.yaml"],
+             *where, "--cache", ".cache", "--config", "site.yaml"],
             cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
@@ -147,6 +149,32 @@ class EventStream:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def test_by_default_the_preview_leaves_the_published_site_and_its_next_build_alone(tmp_path):
+    """`serve` without --output builds into the cache folder: site/ keeps what `build` made, with
+    the links of the real base_url rather than the local server's, and the next build, sharing
+    the cache folder with the preview, still finds nothing to do."""
+    project = small_project(tmp_path / "project")
+    settings = project.config.read_text(encoding="utf-8")
+    project.config.write_text(re.sub(r"(?m)^base_url:.*$", 'base_url: "https://digest.example/"', settings),
+                              encoding="utf-8")
+    env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"))
+    command = [sys.executable, str(ROOT / "build.py"), "build"]
+    subprocess.run(command, cwd=project.root, env=env, check=True, capture_output=True, timeout=120)
+    published = tree_bytes(project.output)
+    assert f'href="https://digest.example/ar/{SLUGS[0]}/"' in published[f"ar/{SLUGS[0]}/index.html"].decode()
+    with ServeProcess(project, output=None) as running:
+        _, _, body = running.get(f"/ar/{SLUGS[0]}/")
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', body)
+        assert canonical is not None and canonical.group(1) == f"{running.url}ar/{SLUGS[0]}/"
+        built = (project.cache / "preview" / "ar" / SLUGS[0] / "index.html").read_text(encoding="utf-8")
+        assert canonical.group(0) in built
+        assert running.stop()[0] == 0
+    assert tree_bytes(project.output) == published
+    again = subprocess.run(command, cwd=project.root, env=env, check=True, capture_output=True, text=True,
+                           timeout=120)
+    assert "nothing changed" in again.stdout
 
 
 @pytest.fixture(scope="module")
