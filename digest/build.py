@@ -735,17 +735,20 @@ def templates_key(templates: Path) -> str:
 _JOB: tuple[list[Page], Renderer, SiteWriter] | None = None
 
 
-def _render_range(bounds: tuple[int, int]) -> tuple[int, list]:
-    """Render and write these pages; returns their number and the dates and numbers formatted."""
+def _render_range(task: tuple[int, int, bool]) -> tuple[int, list]:
+    """Render and write these pages (`folders_made`: their folders exist already); returns their
+    number and the dates and numbers formatted."""
     assert _JOB is not None
+    start, end, folders_made = task
     pages, renderer, writer = _JOB
-    for page in pages[bounds[0] : bounds[1]]:
-        writer.write(page.output_path, renderer.render(page).encode())
-    return bounds[1] - bounds[0], i18n.new_formats()
+    for page in pages[start:end]:
+        writer.write(page.output_path, renderer.render(page).encode(), folder_made=folders_made)
+    return end - start, i18n.new_formats()
 
 
-def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[int, int]]]:
-    """Pages reordered, and the ranges of them that the workers take one at a time.
+def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Pages reordered, and the ranges of them that the workers take one at a time: those of
+    list pages, then those of article pages.
 
     All list pages of one language form one task, first: a worker then renders each teaser once
     and reuses it on the home, category and day pages. Article pages follow in even chunks.
@@ -753,14 +756,14 @@ def _render_tasks(pages: list[Page], jobs: int) -> tuple[list[Page], list[tuple[
     lists = {lang: [p for p in pages if p.template != "article.html" and p.lang == lang] for lang in LANGS}
     articles = [p for p in pages if p.template == "article.html"]
     ordered: list[Page] = []
-    tasks: list[tuple[int, int]] = []
+    list_tasks: list[tuple[int, int]] = []
     for group in lists.values():
         if group:
-            tasks.append((len(ordered), len(ordered) + len(group)))
+            list_tasks.append((len(ordered), len(ordered) + len(group)))
             ordered.extend(group)
-    tasks.extend((len(ordered) + a, len(ordered) + b) for a, b in _chunks(len(articles), jobs))
+    article_tasks = [(len(ordered) + a, len(ordered) + b) for a, b in _chunks(len(articles), jobs)]
     ordered.extend(articles)
-    return ordered, tasks
+    return ordered, list_tasks, article_tasks
 
 
 def _freeze_once() -> None:
@@ -816,24 +819,31 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
     """Render and write pages, over all cores when there are enough of them."""
     global _JOB
     jobs = options.jobs or os.cpu_count() or 1
-    # The folders are made here, in one process. Workers making them took twice as long once,
-    # but that was probably ext4 skipping freshly deleted inodes (see bench/run.py): on a fresh
-    # disk three interleaved pairs of cold builds showed no clear difference either way.
-    for page in todo:
-        writer.parent_of(page.output_path)
-    todo, tasks = _render_tasks(todo, jobs)
+    todo, list_tasks, article_tasks = _render_tasks(todo, jobs)
     _JOB = (todo, renderer, writer)
     meter = Progress(len(todo), "rendering", "page", options.progress, PROGRESS_MIN_ITEMS)
+
+    def tasks() -> Iterator[tuple[int, int, bool]]:
+        """The list pages' tasks, then the article pages', each once its pages' folders are made.
+        A pool takes tasks from this in a thread of this process, so the folders (ten thousand
+        mkdirs, half a second) are made while the workers render the lists, instead of before
+        while a core idles. Workers making them contended in the file system: no faster."""
+        yield from ((start, end, False) for start, end in list_tasks)
+        for start, end in article_tasks:
+            for page in todo[start:end]:
+                writer.parent_of(page.output_path)
+            yield start, end, True
+
     try:
         if jobs == 1 or len(todo) < PARALLEL_MIN_PAGES:
-            for bounds in tasks:
-                meter.update(_render_range(bounds)[0])
+            for task in tasks():
+                meter.update(_render_range(task)[0])
         else:
             import multiprocessing  # only for a big build: imported on demand
 
             i18n.new_formats()  # as in _in_chunks: the workers send back only what they format
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done, formats in pool.imap_unordered(_render_range, tasks):
+                for done, formats in pool.imap_unordered(_render_range, tasks()):
                     i18n.remember(formats)
                     meter.update(done)
     finally:

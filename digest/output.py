@@ -217,11 +217,14 @@ class SiteWriter:
                     pass
             else:
                 os.makedirs(path, exist_ok=True)
+                self._dirs.add(grand)  # made too: its other children are then one mkdir each
             self._dirs.add(parent)
         return f"{self.root}/{relpath}"
 
-    def write(self, relpath: str, data: bytes) -> None:
-        with open(self.parent_of(relpath), "wb") as handle:
+    def write(self, relpath: str, data: bytes, folder_made: bool = False) -> None:
+        """`folder_made`: the file's folder was made beforehand (by a process this one was forked
+        from, say), so no mkdir is tried."""
+        with open(f"{self.root}/{relpath}" if folder_made else self.parent_of(relpath), "wb") as handle:
             handle.write(data)
         self.written.append(relpath)
 

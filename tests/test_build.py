@@ -553,3 +553,17 @@ def test_a_compiled_templates_folder_removed_under_a_build_does_not_fail_it(tmp_
     shutil.rmtree(root)
     assert "<html" in renderer.render_template("404.html", "ar", page=None)
     assert not root.exists()
+
+
+def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_project):
+    """Forked workers render the pages while this process makes the article pages' folders and
+    hands them their tasks (see _render_pages): byte for byte the site of a build in one process."""
+    for i in range(210):  # enough for forked read and render workers (PARALLEL_MIN_*)
+        empty_project.write(f"a{i:03}.md", article(
+            title=f"خبر رقم {i}", date=f"2018-{1 + i % 3:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
+            body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
+            category=("economy", "sports", "culture")[i % 3]))
+    empty_project.build("--jobs", "2", "--output", "two")
+    empty_project.build("--jobs", "1", "--output", "one", "--cache", ".cache-one")
+    two, one = tree_bytes(empty_project.root / "two"), tree_bytes(empty_project.root / "one")
+    assert len(two) > 2 * 210 and two == one
