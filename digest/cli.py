@@ -22,14 +22,13 @@ PREVIEW_FOLDER = "preview"  # inside the cache folder: where `serve` builds by d
 
 def _site_options(parser: argparse.ArgumentParser, output: bool = True, preview: bool = False) -> None:
     parser.add_argument("--content", type=Path, default=Path("content"), help="articles folder (default: content/)")
-    if output and preview:
-        # Not site/: the preview's pages link to the local server, and a site/ uploaded after a
-        # preview must still be the one `build` made (as `hugo server` leaves public/ alone).
-        parser.add_argument("--output", type=Path, help=f"output folder (default: {PREVIEW_FOLDER}/ in the "
-                            "cache folder, so that site/ keeps what 'build' made)")
-    elif output:
-        parser.add_argument("--output", type=Path, default=Path("site"), help="output folder (default: site/)")
     if output:
+        # The preview's default is not site/: its pages link to the local server, and a site/
+        # uploaded after a preview must still be what `build` made (`hugo server` leaves public/
+        # alone too). None: cmd_serve puts it in the cache folder, wherever --cache says that is.
+        parser.add_argument("--output", type=Path, default=None if preview else Path("site"),
+                            help=f"output folder (default: {PREVIEW_FOLDER}/ in the cache folder, so that "
+                            "site/ keeps what 'build' made)" if preview else "output folder (default: site/)")
         parser.add_argument("--cache", type=Path, default=Path(".cache"),
                             help="cache folder for translations and incremental builds (default: .cache/)")
         parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")

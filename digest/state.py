@@ -99,11 +99,11 @@ _STUBS: dict[type, tuple[type, int, tuple[str, ...]]] = {
 }
 
 
-
 def _new_generation() -> str:
     """A random name for a new generation of the saved state (os.urandom, as secrets.token_hex
     uses: importing secrets cost every one-article build 4 ms)."""
     return os.urandom(8).hex()
+
 
 def _shadow_unsaved_fields() -> None:
     for stub, (_, _, names) in _STUBS.items():
