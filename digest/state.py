@@ -19,6 +19,7 @@ import mmap
 import operator
 import os
 import pickle
+import secrets
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -99,12 +100,6 @@ _STUBS: dict[type, tuple[type, int, tuple[str, ...]]] = {
 }
 
 
-def _new_generation() -> str:
-    """A random name for a new generation of the saved state (os.urandom, as secrets.token_hex
-    uses: importing secrets cost every one-article build 4 ms)."""
-    return os.urandom(8).hex()
-
-
 def _shadow_unsaved_fields() -> None:
     for stub, (_, _, names) in _STUBS.items():
         for name in names:
@@ -165,7 +160,7 @@ class Spool:
     held in memory meanwhile nor made again. The file appears with the first pickle."""
 
     def __init__(self, folder: Path):
-        self.generation = _new_generation()
+        self.generation = secrets.token_hex(8)
         self.path = folder / _spool_name(self.generation)
         self.size = 0
         self.records: dict[str, tuple[Article, Entry | None, int, int]] = {}  # by path: what, where
@@ -279,7 +274,7 @@ class StateStore:
         article is pickled now. An entry whose article is not the file's (left by a build that
         failed) is not kept: the next build prepares it again."""
         if spooled is None:
-            generation = _new_generation()
+            generation = secrets.token_hex(8)
             out, offset, made = open(self.folder / _spool_name(generation), "wb"), 0, {}
         else:
             generation, out, offset, made = spooled
