@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         errors = sum(not p.warning for p in exc.problems)
         print(f"{errors} error(s); nothing was published", file=sys.stderr)
         return EXIT_CONTENT
+    except OSError as exc:  # a folder that cannot be made or written: a file in its way, a full disk
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_CONTENT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

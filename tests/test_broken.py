@@ -255,3 +255,12 @@ def test_a_build_killed_while_moving_changed_pages_in_is_finished_by_the_next(pr
     assert "nothing changed" not in done
     assert tree_bytes(project.output) == after
     assert not (project.root / ".site.patch").exists() and not (project.root / ".site.staging").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_not_a_traceback(project):
+    """A file where the output folder's parent should be: a clear error naming it, exit code 1."""
+    (project.root / "afile").write_text("not a folder", encoding="utf-8")
+    done = project.run("build", "--output", "afile/site")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == ["error: File exists: afile"]
