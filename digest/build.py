@@ -679,6 +679,9 @@ def _fingerprint(inputs: str, files: list[tuple[str, str, tuple | None]]) -> str
     return digest.hexdigest()
 
 
+MANIFEST_MAX_AGE = 30 * 86_400  # seconds after which a manifest not written again is removed
+
+
 def manifest_file(options: BuildOptions) -> Path:
     """One manifest per output folder: the preview's and the published site's (which share the
     cache folder) each keep their own, so neither turns the other's next build into a full one."""
@@ -719,6 +722,20 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
     with open(tmp, "wb") as handle:
         pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+    _tidy_manifests(path.parent)
+
+
+def _tidy_manifests(cache: Path) -> None:
+    """Remove the manifests of output folders not built for a month (a preview's port, a folder
+    since deleted; the next build of one that is still used is a full one), and the single
+    manifest that versions before one per output folder kept."""
+    now = time.time()
+    for old in [cache / "manifest.pickle", *cache.glob("manifest-*.pickle")]:
+        try:
+            if old.name == "manifest.pickle" or now - old.stat().st_mtime > MANIFEST_MAX_AGE:
+                old.unlink()
+        except OSError:
+            pass  # gone meanwhile, or never there
 
 
 def templates_key(templates: Path) -> str:
@@ -827,7 +844,9 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
         """The list pages' tasks, then the article pages', each once its pages' folders are made.
         A pool takes tasks from this in a thread of this process, so the folders (ten thousand
         mkdirs, half a second) are made while the workers render the lists, instead of before
-        while a core idles. Workers making them contended in the file system: no faster."""
+        while a core idles. Workers making them contended in the file system: no faster. While
+        the pool runs, that thread is the only one here using `writer`; an error making a folder
+        reaches this process from a worker, as it would from a page."""
         yield from ((start, end, False) for start, end in list_tasks)
         for start, end in article_tasks:
             for page in todo[start:end]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -558,7 +559,10 @@ def test_a_compiled_templates_folder_removed_under_a_build_does_not_fail_it(tmp_
 def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_project):
     """Forked workers render the pages while this process makes the article pages' folders and
     hands them their tasks (see _render_pages): byte for byte the site of a build in one process."""
-    for i in range(210):  # enough for forked read and render workers (PARALLEL_MIN_*)
+    from digest.build import PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES
+
+    count = max(PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES // 2) + 10  # forked read and render workers
+    for i in range(count):
         empty_project.write(f"a{i:03}.md", article(
             title=f"خبر رقم {i}", date=f"2018-{1 + i % 3:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
             body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
@@ -566,4 +570,19 @@ def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_proje
     empty_project.build("--jobs", "2", "--output", "two")
     empty_project.build("--jobs", "1", "--output", "one", "--cache", ".cache-one")
     two, one = tree_bytes(empty_project.root / "two"), tree_bytes(empty_project.root / "one")
-    assert len(two) > 2 * 210 and two == one
+    assert len(two) > 2 * count and two == one
+
+
+def test_a_build_removes_month_old_manifests_and_the_single_one_of_older_versions(project):
+    project.build()
+    project.cache.joinpath("manifest.pickle").write_bytes(b"an older version's")
+    stale, fresh = project.cache / "manifest-0123456789abcdef.pickle", project.cache / "manifest-fedcba9876543210.pickle"
+    for path in (stale, fresh):
+        path.write_bytes(b"another output folder's")
+    month_ago = time.time() - 31 * 86_400
+    os.utime(stale, (month_ago, month_ago))
+    (project.content / "new.md").write_text(article(title="خبر جديد"), encoding="utf-8")
+    project.build()
+    left = sorted(p.name for p in project.cache.glob("manifest*.pickle"))
+    assert fresh.name in left and stale.name not in left and "manifest.pickle" not in left
+    assert len(left) == 2  # this output folder's own, and the fresh one
