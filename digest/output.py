@@ -196,11 +196,10 @@ def _rm_detached(path: Path) -> None:
 
 
 class SiteWriter:
-    """Writes files into the staging folder, creating each directory once; remembers what it wrote."""
+    """Writes files into the staging folder, creating each directory once."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.written: list[str] = []
         self._dirs: set[str] = set()
         root.mkdir(parents=True)
 
@@ -219,14 +218,16 @@ class SiteWriter:
                 os.makedirs(path, exist_ok=True)
                 self._dirs.add(grand)  # made too: its other children are then one mkdir each
             self._dirs.add(parent)
+        return self._path(relpath)
+
+    def _path(self, relpath: str) -> str:
         return f"{self.root}/{relpath}"
 
     def write(self, relpath: str, data: bytes, folder_made: bool = False) -> None:
         """`folder_made`: the file's folder was made beforehand (by a process this one was forked
         from, say), so no mkdir is tried."""
-        with open(f"{self.root}/{relpath}" if folder_made else self.parent_of(relpath), "wb") as handle:
+        with open(self._path(relpath) if folder_made else self.parent_of(relpath), "wb") as handle:
             handle.write(data)
-        self.written.append(relpath)
 
     def link_from(self, previous: Path, relpath: str) -> bool:
         """Reuse an unchanged file of the previous site by hard link; False if it is gone."""
@@ -247,6 +248,5 @@ class SiteWriter:
                 src = os.path.join(dirpath, name)
                 rel = os.path.join(prefix, os.path.relpath(src, source))
                 shutil.copyfile(src, self.parent_of(rel))
-                self.written.append(rel)
                 copied.append(rel)
         return copied
