@@ -237,4 +237,5 @@ def test_screenshots_of_article_pages(fresh, base_url):
         page.screenshot(path=str(ARTIFACTS / name), animations="disabled", caret="hide")
         assert (ARTIFACTS / name).stat().st_size > 10_000
         if update_docs:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(ARTIFACTS / name, SCREENSHOTS / name)

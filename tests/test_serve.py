@@ -37,14 +37,14 @@ def small_project(root: Path) -> Project:
 class ServeProcess:
     """`python build.py serve --port 0` in a project folder, with its printed URL and output."""
 
-    def __init__(self, project: Project, output: str | None = "site"):
+    def __init__(self, project: Project, output: str | None = "site", cache: str = ".cache"):
         """`output`: the --output given, or None for serve's own default."""
         self.project = project
         env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"), PYTHONUNBUFFERED="1")
         where = ["--output", output] if output is not None else []
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--content", "content",
-             *where, "--cache", ".cache", "--config", "site.yaml"],
+             *where, "--cache", cache, "--config", "site.yaml"],
             cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
@@ -175,6 +175,16 @@ def test_by_default_the_preview_leaves_the_published_site_and_its_next_build_alo
     again = subprocess.run(command, cwd=project.root, env=env, check=True, capture_output=True, text=True,
                            timeout=120)
     assert "nothing changed" in again.stdout
+
+
+def test_the_preview_folder_follows_the_cache_folder(tmp_path):
+    project = small_project(tmp_path / "project")
+    with ServeProcess(project, output=None, cache="elsewhere") as running:
+        status, _, _ = running.get(f"/ar/{SLUGS[0]}/")
+        assert status == 200
+        assert (project.root / "elsewhere" / "preview" / "ar" / SLUGS[0] / "index.html").is_file()
+        assert running.stop()[0] == 0
+    assert not project.output.exists() and not project.cache.exists()
 
 
 @pytest.fixture(scope="module")
