@@ -726,9 +726,9 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
 
 
 def _tidy_manifests(cache: Path) -> None:
-    """Remove the manifests of output folders not built for a month (a preview's port, a folder
-    since deleted; the next build of one that is still used is a full one), and the single
-    manifest that versions before one per output folder kept."""
+    """Remove the manifests of output folders not built for a month (a folder since deleted or
+    renamed; the next build of one still in use is then a full one), and the single manifest
+    that versions before one per output folder kept."""
     now = time.time()
     for old in [cache / "manifest.pickle", *cache.glob("manifest-*.pickle")]:
         try:
