@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from digest.config import Config
 from digest.content import read_article
-from digest.slugs import ascii_slug, slug_key, slug_problem
+from digest.slugs import RESERVED, ascii_slug, slug_key, slug_problem
 
 CONFIG = Config()
 TEXT = st.text(st.characters(codec="utf-8"), max_size=200)
@@ -63,7 +63,10 @@ def test_an_accepted_slug_is_one_safe_path_segment(tmp_path, slug):
 @SETTINGS
 @given(title=TEXT)
 @example(title="COM1")  # a Windows device name: no folder can have it
+@example(title="Theme")  # a reserved word, which CI's Hypothesis found: ascii_slug may give one
 def test_ascii_slug_is_always_url_safe(title):
+    """URL-safe always; a slug the site could not use as an article's is empty, a number or a
+    reserved word (callers add a date or use it under /category/, where these do not collide)."""
     slug = ascii_slug(title)
     assert slug.isascii() and all(c.isalnum() or c == "-" for c in slug)
-    assert slug_problem(slug) is None or slug == "" or slug.isdigit() or slug in ("page", "category", "ar", "en")
+    assert slug_problem(slug) is None or slug == "" or slug.isdigit() or slug in RESERVED
