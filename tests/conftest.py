@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI decides whether work lands, so every run draws the same examples ("repeatable"); a new
+# example that fails shows up when someone asks for fresh ones: --hypothesis-profile=explore.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("repeatable")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "content"
