@@ -31,11 +31,12 @@ if TYPE_CHECKING:
     from digest.render import Renderer
     from digest.state import Spool, StateStore
 
-MANIFEST_VERSION = 6
-STATE_VERSION = 5
+MANIFEST_VERSION = 7
+STATE_VERSION = 6
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
+MODEL_MEMO = "model-fingerprints.json"  # in the cache folder: see Model.fingerprint
 T = TypeVar("T")
 _FROZEN = False  # whether this process has frozen the garbage collector's view (see Builder.build)
 
@@ -74,6 +75,8 @@ class BuildResult:
     seconds: float = 0.0
     translated: int = 0
     cached: int = 0
+    held: int = 0  # machine fields held back by the quality gate
+    untranslated: list[str] = field(default_factory=list)  # texts left for later (cached_only)
     rendered: int = 0
     reused: int = 0
     unchanged: bool = False
@@ -89,7 +92,9 @@ class BuildResult:
 
     def summary_line(self) -> str:
         line = (f"built {self.articles} articles, {self.pages} pages in {self.seconds:.2f}s; "
-                f"translated {self.translated} sentences ({self.cached} cached)")
+                f"translated {self.translated} sentences ({self.cached} cached, {self.held} held back)")
+        if self.untranslated:
+            line += f"; {len(self.untranslated)} texts wait for translation"
         if self.unchanged:
             line += "; nothing changed"
         elif self.reused:
@@ -185,58 +190,85 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     return Loaded(config, articles, sorted(problems))
 
 
-def translate_entries(entries: list[Entry], config: Config, options: BuildOptions,
-                      result: BuildResult) -> list[Entry]:
-    """Machine English for every entry without the editor's, in one batched pass; returns the
-    entries whose English it replaced.
+def translate_entries(entries: list[Entry], config: Config, options: BuildOptions, result: BuildResult,
+                      cached_only: bool = False) -> list[Entry]:
+    """Machine English for every field the editors did not write, through the translation cache
+    and the quality gate; returns the entries whose English it replaced.
 
-    Entries already translated by the installed model (kept from an earlier build) are skipped;
-    the rest go through the translation cache, so unchanged sentences are never translated twice.
+    Entries already translated under the current translation key (kept from an earlier build)
+    are skipped. `cached_only`: translate nothing, take only what the cache holds, and leave the
+    rest in `result.untranslated` (the preview translates it in the background).
     """
     from digest.entries import English
     from digest.models import ModelError, find_model
 
-    complete = [e for e in entries if e.english.by == "editor" and e.english.summary]
-    if len(complete) == len(entries):
+    wanting = [e for e in entries if e.needs_machine()]
+    if not wanting:
         return []
     model = find_model("ar", "en")
     if model is None:
-        message = ("no Arabic-English translation model is installed, so English pages say the "
-                   "translation is pending; install one with 'python build.py models install'")
+        message = ("no Arabic-English translation model is installed, so only articles with the editors' "
+                   "English are in the English edition; install one with 'python build.py models install'")
         if options.strict:
             raise ContentError([Problem(str(options.config), 1, message)])
         result.notes.append(message)
         return []
-    label = f"{model.name} {model.version}"
-    needing = [e for e in entries if e.english.model != label and not (e.english.by == "editor"
-                                                                        and e.english.summary)]
+    from digest.tcache import TranslationCache
+    from digest.translate import translate_texts, translation_key
+
+    settings = config.translation
+    try:
+        key = translation_key(model, settings, options.cache / MODEL_MEMO)
+    except ModelError as exc:
+        raise ContentError([Problem(str(model.path), 1, str(exc))]) from None
+    needing = [e for e in wanting if e.english.key != key]
     if not needing:
         return []
-    from digest.tcache import TranslationCache
-    from digest.translate import TranslationSettings, translate_texts
-
     texts: list[str] = []
     for entry in needing:
-        texts.append("" if entry.english.by == "editor" else entry.article.title)
-        texts.append(entry.summary)
-    settings = TranslationSettings(beam_size=config.translation.beam_size,
-                                   compute_type=config.translation.compute_type,
-                                   threads=config.translation.threads,
-                                   device=config.translation.device)
+        texts.append("" if entry.english.title_by == "editor" else entry.article.title)
+        texts.append("" if entry.english.summary_by == "editor" else entry.summary)
     options.cache.mkdir(parents=True, exist_ok=True)
     with TranslationCache(options.cache, warn=result.notes.append) as cache:
         try:
-            english, stats = translate_texts(texts, model, cache, settings, progress=options.progress)
+            english, stats = translate_texts(texts, model, cache, settings, key, progress=options.progress,
+                                             cached_only=cached_only, note=result.notes.append)
         except ModelError as exc:
             raise ContentError([Problem(str(model.path), 1, str(exc))]) from None
     result.translated, result.cached = stats.translated, stats.cached
+    publish_held = settings.quality != "hold"
     for i, entry in enumerate(needing):
-        title, summary = english[2 * i], english[2 * i + 1]
-        if entry.english.by == "editor":
-            entry.english = English(entry.english.title, summary, "editor", label)
-        else:
-            entry.english = English(title, summary, "machine", label)
+        old = entry.english
+        fields = {}
+        held = []
+        for name, made in (("title", english[2 * i]), ("summary", english[2 * i + 1])):
+            if getattr(old, f"{name}_by") == "editor":
+                fields[name] = (getattr(old, name), "editor")
+            elif made.held and not publish_held:
+                fields[name] = ("", "")
+                held.append((name, made.held))
+            else:
+                fields[name] = (made.text, "machine" if made.text else "")
+                if made.held:
+                    held.append((name, made.held))
+        waiting = english[2 * i].pending or english[2 * i + 1].pending
+        if waiting:  # nothing is published half-translated: the field waits whole
+            result.untranslated.extend(t for t, m in ((texts[2 * i], english[2 * i]),
+                                                      (texts[2 * i + 1], english[2 * i + 1])) if m.pending)
+        entry.english = English(title=fields["title"][0], summary=fields["summary"][0],
+                                title_by=fields["title"][1], summary_by=fields["summary"][1],
+                                model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
+                                key="" if waiting else key, held=tuple(held))
+        if held and settings.quality == "warn":
+            for name, why in held:
+                result.warnings.append(Problem(entry.article.path, 1, f"machine English {name} published "
+                                               f"although the quality gate found it doubtful: {why}", warning=True))
     return needing
+
+
+def held_back(entries: list[Entry]) -> int:
+    """How many machine fields the quality gate keeps off the site."""
+    return sum(1 for e in entries for name, _ in e.english.held if not getattr(e.english, name))
 
 
 class Builder:
@@ -253,6 +285,10 @@ class Builder:
         self.entries: dict[str, tuple[Article, Entry]] = {}
         self.settings_key = ""
         self.save_each_build = save_each_build  # the preview saves once, when it stops
+        # The preview publishes what the translation cache holds, and translates the rest in the
+        # background (see digest.serve); it sets translations_landed when some has arrived.
+        self.translate_later = False
+        self.translations_landed = False
         self._state_loaded = False
         # Entries prepared while reading, until a build adopts them: kept when that build fails
         # on another file, so the next one (the preview's, after the fix) need not read them again.
@@ -372,16 +408,18 @@ class Builder:
         manifest_path = manifest_file(options)
         previous = _read_manifest(manifest_path, options.output)
         mark = result.phase("scan", started)
-        if previous.get("fingerprint") == fingerprint:
+        if previous.get("fingerprint") == fingerprint and not self.translations_landed:
             result.unchanged = True
             result.articles, result.pages = previous["articles"], previous["count"]
             now = time.time()
             result.notes = previous["notes"]
             result.warnings = [w for w in previous["warnings"] if w.holds(now)]
+            result.held = previous.get("held", 0)
             result.seconds = time.perf_counter() - started
             return result
         from digest.pages import PlanMemo, SiteKeys, plan_pages, sort_entries
 
+        self.translations_landed = False
         self._load_state(settings)
         if self._spool is not None:
             self._spool.discard()  # an earlier build's, unsaved
@@ -395,13 +433,9 @@ class Builder:
             mark = result.phase("read", mark)
             entries = sort_entries(self._prepare(loaded.articles, config))
             mark = result.phase("prepare", mark)
-            for entry in translate_entries(entries, config, options, result):
-                # A new record, so that the state saves it: an entry kept from an earlier build
-                # and translated now (a model was installed) is otherwise the same object.
-                self.entries[entry.article.path] = (entry.article, entry)
-            mark = result.phase("translate", mark)
-            # The articles are saved now, not after rendering: they are what this build learnt,
-            # whether or not it goes on to publish.
+            # The articles are saved now, before translating (which may take minutes, and be
+            # interrupted) and rendering: they are what this build learnt, whether or not it
+            # goes on to publish.
             self._unsaved = True
             if self.save_each_build:
                 self._save_articles()
@@ -410,6 +444,17 @@ class Builder:
                 self._spool.discard()
                 self._spool = None
         mark = result.phase("save", mark)
+        translated = translate_entries(entries, config, options, result, cached_only=self.translate_later)
+        for entry in translated:
+            # A new record, so that the state saves it: an entry kept from an earlier build
+            # and translated now (a model was installed) is otherwise the same object.
+            self.entries[entry.article.path] = (entry.article, entry)
+        if translated:
+            self._unsaved = True
+            if self.save_each_build:
+                self._save_articles()
+        result.held = held_back(entries)
+        mark = result.phase("translate", mark)
         _freeze_once()
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
@@ -713,10 +758,10 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             "fingerprint": fingerprint, "page_settings": page_settings, "static_keys": static_keys,
             "articles": result.articles,
             "count": result.pages,
-            "notes": result.notes, "warnings": result.warnings,
+            "notes": result.notes, "warnings": result.warnings, "held": result.held,
             # A SiteKeys as plain values: unpickling the manifest, as a no-op build does, then
             # needs no import of digest.pages.
-            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists),
+            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english),
             "static": static, "shape": plan.shape}  # see PlanMemo
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
@@ -813,7 +858,8 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
     from digest.feeds import feed_items, robots_txt, rss_feed, sitemap
 
     makers: dict[str, tuple[str, Callable[[], bytes]]] = {
-        "index.html": (page_settings, lambda: renderer.render_template("index.html", "ar", page=None).encode()),
+        "index.html": (page_settings + repr(plan.english_edition), lambda: renderer.render_template(
+            "index.html", "ar", page=None, english_edition=plan.english_edition).encode()),
         "404.html": (page_settings, lambda: renderer.render_template("404.html", "ar", page=None).encode()),
         "robots.txt": (page_settings, lambda: robots_txt(config)),
         "sitemap.xml": (page_settings + plan.shape, lambda: sitemap(plan.whole(), config)),

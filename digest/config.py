@@ -26,12 +26,40 @@ DEFAULT_CATEGORIES: dict[str, dict[str, str]] = {
 }
 
 
+# CTranslate2's compute types; "default" keeps the type stored in the model, as argostranslate
+# does since it stopped forcing one (some packages emitted garbage under a forced type).
+COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16",
+                 "float16", "bfloat16", "float32")
+QUALITY_MODES = ("hold", "warn", "off")
+
+
 @dataclass(frozen=True)
 class TranslationConfig:
-    beam_size: int = 2
-    compute_type: str = "int8"
-    threads: int = 0
-    device: str = "cpu"
+    """`translation:` in site.yaml. Every field but `threads` and `device` changes what the model
+    writes, so each of those is part of the translation cache's key (digest.translate)."""
+
+    beam_size: int = 2  # 1 to 16
+    compute_type: str = "default"  # see COMPUTE_TYPES
+    threads: int = 0  # 0: every core
+    device: str = "cpu"  # cpu, cuda, or auto (CUDA when it starts, else the CPU)
+    max_output_ratio: float = 2.0  # output tokens at most this times the source's, plus 10
+    quality: str = "hold"  # the quality gate: hold back, warn and publish, or off
+
+
+# What each translation setting must be: a check, and the words that say so.
+_TRANSLATION_RULES: dict[str, tuple[Any, str]] = {
+    "beam_size": (lambda v: _is_int(v) and 1 <= v <= 16, "a whole number from 1 to 16"),
+    "compute_type": (lambda v: v in COMPUTE_TYPES, "one of " + ", ".join(COMPUTE_TYPES)),
+    "threads": (lambda v: _is_int(v) and 0 <= v <= 1024, "a whole number, 0 for every core"),
+    "device": (lambda v: v in ("cpu", "cuda", "auto"), "cpu, cuda or auto"),
+    "max_output_ratio": (lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0.5 <= v <= 10,
+                         "a number from 0.5 to 10"),
+    "quality": (lambda v: v in QUALITY_MODES, "hold, warn or off"),
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -89,15 +117,17 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         if loaded is not None and not isinstance(loaded, dict):
             raise ContentError([Problem(str(path), 1, "settings must be a mapping of keys to values")])
         raw = loaded or {}
+    lines = key_lines(path) if raw else {}
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        line = lines.get(str(key), 1)
         if key == "translation":
-            values["translation"] = _translation(value, path, problems)
+            values["translation"] = _translation(value, path, lines, line, problems)
         elif key in _SIMPLE:
-            values[key] = _checked(key, value, path, problems)
+            values[key] = _checked(key, value, path, line, problems)
         else:
-            problems.append(Problem(str(path), 1, f"unknown setting '{key}'"))
+            problems.append(Problem(str(path), line, f"unknown setting '{key}'"))
     if base_url:
         values["base_url"] = base_url
     if problems:
@@ -108,15 +138,34 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ContentError([Problem(str(path), 1, f"unknown timezone '{config.timezone}'")]) from None
+        raise ContentError([Problem(str(path), lines.get("timezone", 1),
+                                    f"unknown timezone '{config.timezone}'")]) from None
     if not config.base_url.startswith(("http://", "https://")):
-        raise ContentError([Problem(str(path), 1, "base_url must start with http:// or https://")])
+        raise ContentError([Problem(str(path), lines.get("base_url", 1),
+                                    "base_url must start with http:// or https://")])
     if not config.base_url.endswith("/"):
         config = dataclasses.replace(config, base_url=config.base_url + "/")
     return config
 
 
-def _checked(key: str, value: Any, path: Path, problems: list[Problem]) -> Any:
+def key_lines(path: Path) -> dict[str, int]:
+    """The line of each top-level key of a YAML mapping file, and of each key one level down as
+    'parent.key': messages point at the line to fix. Read only when there is something to check."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[str(key.value)] = key.start_mark.line + 1
+            if isinstance(value, yaml.MappingNode):
+                for inner, _ in value.value:
+                    lines[f"{key.value}.{inner.value}"] = inner.start_mark.line + 1
+    return lines
+
+
+def _checked(key: str, value: Any, path: Path, line: int, problems: list[Problem]) -> Any:
     default = getattr(Config(), key)
     if isinstance(default, dict):
         ok = isinstance(value, dict)
@@ -127,24 +176,28 @@ def _checked(key: str, value: Any, path: Path, problems: list[Problem]) -> Any:
     else:
         ok = isinstance(value, str)
     if not ok:
-        problems.append(Problem(str(path), 1, f"'{key}' must be like {default!r}, not {value!r}"))
+        problems.append(Problem(str(path), line, f"'{key}' must be like {default!r}, not {value!r}"))
     elif key == "months" and value not in ("standard", "levantine"):
-        problems.append(Problem(str(path), 1, "'months' must be 'standard' or 'levantine'"))
+        problems.append(Problem(str(path), line, "'months' must be 'standard' or 'levantine'"))
     elif key == "digits" and value not in ("latn", "arab"):
-        problems.append(Problem(str(path), 1, "'digits' must be 'latn' or 'arab'"))
+        problems.append(Problem(str(path), line, "'digits' must be 'latn' or 'arab'"))
     return value
 
 
-def _translation(value: Any, path: Path, problems: list[Problem]) -> TranslationConfig:
+def _translation(value: Any, path: Path, lines: dict[str, int], line: int,
+                 problems: list[Problem]) -> TranslationConfig:
     if not isinstance(value, dict):
-        problems.append(Problem(str(path), 1, "'translation' must be a mapping"))
+        problems.append(Problem(str(path), line, "'translation' must be a mapping of settings"))
         return TranslationConfig()
-    known = {f.name for f in dataclasses.fields(TranslationConfig)}
-    unknown = set(value) - known
-    if unknown:
-        problems.append(Problem(str(path), 1, f"unknown translation setting(s): {sorted(unknown)}"))
-        return TranslationConfig()
-    if value.get("device", "cpu") not in ("cpu", "cuda", "auto"):
-        problems.append(Problem(str(path), 1, "translation device must be cpu, cuda or auto"))
+    found = len(problems)
+    for key, setting in value.items():
+        where = lines.get(f"translation.{key}", line)
+        rule = _TRANSLATION_RULES.get(key)
+        if rule is None:
+            known = ", ".join(_TRANSLATION_RULES)
+            problems.append(Problem(str(path), where, f"unknown translation setting '{key}' (known: {known})"))
+        elif not rule[0](setting):
+            problems.append(Problem(str(path), where, f"translation {key} must be {rule[1]}, not {setting!r}"))
+    if len(problems) > found:
         return TranslationConfig()
     return TranslationConfig(**value)

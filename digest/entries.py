@@ -17,14 +17,23 @@ from digest.summarize import summary_text
 
 @dataclass(frozen=True, slots=True)
 class English:
-    """English title and summary with who made them: the editors, a named model, or nobody yet.
+    """English title and summary, each with who wrote it: the editors, a machine, or nobody yet.
 
+    An article has English (an English page, teasers, a feed item) when it has an English title.
+    A machine field that the quality gate held back is empty, with its reason in `held`.
     Never edited, only replaced (see Entry.fingerprint), so entries share PENDING."""
 
     title: str = ""
     summary: str = ""
-    by: str = "pending"  # "editor", "machine" or "pending"
-    model: str = ""  # "name version" of the Argos package for machine translation
+    title_by: str = ""  # "editor", "machine", or "" while there is none
+    summary_by: str = ""
+    model: str = ""  # the package that wrote the machine fields, as pages name it ("code version")
+    key: str = ""  # the translation key the machine fields were made under (digest.translate)
+    held: tuple[tuple[str, str], ...] = ()  # (field, why) of each machine field held back
+
+    @property
+    def machine(self) -> bool:
+        return "machine" in (self.title_by, self.summary_by)
 
 
 PENDING = English()
@@ -52,6 +61,16 @@ class Entry:
         return self.article.slug
 
     @property
+    def has_english(self) -> bool:
+        """Whether the article is in the English edition."""
+        return bool(self.english.title)
+
+    def needs_machine(self) -> bool:
+        """Whether some field lacks the editors' English (the summary only when there is one)."""
+        e = self.english
+        return e.title_by != "editor" or (bool(self.summary) and e.summary_by != "editor")
+
+    @property
     def source_link(self) -> str:
         """The source URL when it is safe to link to (http or https only)."""
         url = self.article.source_url
@@ -68,7 +87,8 @@ class Entry:
             return self._print[1]
         parts = (a.slug, a.title, a.date.isoformat(), a.source, a.source_url, a.category,
                  "\x1f".join(a.tags), a.image, a.author, repr(sorted(a.extra.items(), key=str)),
-                 self.summary, e.title, e.summary, e.by, e.model, repr(self.dates))
+                 self.summary, e.title, e.summary, e.title_by, e.summary_by, e.model, repr(e.held),
+                 repr(self.dates))
         digest = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16)
         digest.update(self.html_utf8)
         value = digest.hexdigest()
@@ -106,8 +126,10 @@ def prepare(article: Article, config: Config) -> Entry:
     summary = article.summary or summary_text(text, config.summary_words, title=article.title)
     local = article.date.astimezone(config.tz)
     english = PENDING
-    if article.title_en:
-        english = English(title=article.title_en, summary=article.summary_en, by="editor")
+    if article.title_en or article.summary_en:
+        english = English(title=article.title_en, summary=article.summary_en,
+                          title_by="editor" if article.title_en else "",
+                          summary_by="editor" if article.summary_en else "")
     dates = {
         lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
         for lang in ("ar", "en")

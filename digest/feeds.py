@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from digest.config import LANGS, Config
 from digest.entries import Entry
-from digest.pages import Plan, article_url
+from digest.pages import Plan, article_url, other
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -57,18 +57,30 @@ def _serialise(root: ET.Element) -> bytes:
 
 
 def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[str, ...]]:
-    """What a feed shows of each of its entries (`entries` sorted newest first): rss_feed() is
-    made from this alone, so a build whose feed items and settings are unchanged keeps its feed."""
+    """What a feed shows of each of its entries (`entries` sorted newest first; the English feed
+    only those with English): rss_feed() is made from this alone, so a build whose feed items
+    and settings are unchanged keeps its feed."""
     out = []
+    if lang == "en":
+        entries = [e for e in entries if e.english.title]
     for entry in entries[: config.feed_items]:
         a = entry.article
         if lang == "ar":
             title, description = a.title, entry.summary
         else:
-            title, description = entry.english.title or a.title, entry.english.summary
+            title, description = entry.english.title, entry.english.summary
         category = config.category_name(a.category, lang) if a.category else ""
         out.append((entry.slug, rfc822_date(a.date), title, description, category))
     return out
+
+
+def feed_guid(lang: str, link: str) -> tuple[str, dict[str, str]]:
+    """An item's guid and its attributes. English items carry their own guid, never the link:
+    builds before the English edition listed every article in the English feed under its
+    link and with its Arabic title, and a reader keeps an item it has seen by its guid."""
+    if lang == "en":
+        return f"{link}#english", {"isPermaLink": "false"}
+    return link, {"isPermaLink": "true"}
 
 
 def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
@@ -91,7 +103,8 @@ def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
         link = config.url(article_url(lang, slug))
         _sub(item, "title", title)
         _sub(item, "link", link)
-        _sub(item, "guid", link, isPermaLink="true")
+        guid, attributes = feed_guid(lang, link)
+        _sub(item, "guid", guid, **attributes)
         _sub(item, "pubDate", date)
         if description:  # readers take <description> as HTML: escape the text for HTML first
             _sub(item, "description", html.escape(description, quote=False))
@@ -101,32 +114,48 @@ def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
 
 
 def sitemap(plan: Plan, config: Config) -> bytes:
-    """Every page with `xhtml:link` alternates for both languages of its pair.
+    """Every page readers should find, with `xhtml:link` alternates where both languages have it.
 
-    Written as text rather than through ElementTree, since it lists every page of the site: the
-    base URL is escaped once, and page paths are made of slugs, which cannot hold XML's specials
-    (non-ASCII letters in a slug are percent-encoded, as the sitemap protocol asks).
+    English article pages exist only for articles with English, and lists that show nothing
+    (an English edition still empty) are left out. Written as text rather than through
+    ElementTree, since it lists every page of the site: the base URL is escaped once, and page
+    paths are made of slugs, which cannot hold XML's specials (non-ASCII letters in a slug are
+    percent-encoded, as the sitemap protocol asks).
     """
     base = html.escape(config.base_url.rstrip("/"))
     out = [f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}" xmlns:xhtml="{XHTML}">\n']
 
-    def line(url: str, ar: str, en: str, lastmod: str) -> str:
-        return (f'  <url><loc>{base}{url}</loc>{lastmod}<xhtml:link rel="alternate" hreflang="ar" href="{base}{ar}"/>'
-                f'<xhtml:link rel="alternate" hreflang="en" href="{base}{en}"/>'
-                f'<xhtml:link rel="alternate" hreflang="x-default" href="{base}{ar}"/></url>\n')
+    def line(url: str, lastmod: str, alternates: tuple[tuple[str, str], ...]) -> str:
+        links = "".join(f'<xhtml:link rel="alternate" hreflang="{code}" href="{base}{href}"/>'
+                        for code, href in alternates)
+        return f"  <url><loc>{base}{url}</loc>{lastmod}{links}</url>\n"
 
-    # Article pages: one pair per entry, its date formatted once for both lines.
-    pairs = []
+    if plan.english_edition:  # the root chooser, in the home pages' cluster
+        home = (("ar", "/ar/"), ("en", "/en/"), ("x-default", "/"))
+        out.append(line("/", "", home))
+    # Article pages: the date formatted once for both languages.
     for entry in plan.entries:
         slug = entry.article.slug if entry.article.slug.isascii() else quote(entry.article.slug)
-        pairs.append((f"/ar/{slug}/", f"/en/{slug}/", f"<lastmod>{entry.article.date.isoformat()}</lastmod>"))
+        ar, en = f"/ar/{slug}/", f"/en/{slug}/"
+        lastmod = f"<lastmod>{entry.article.date.isoformat()}</lastmod>"
+        if entry.english.title:
+            pair = (("ar", ar), ("en", en), ("x-default", ar))
+            out.append(line(ar, lastmod, pair))
+            out.append(line(en, lastmod, pair))
+        else:
+            out.append(line(ar, lastmod, ()))
     for lang in LANGS:
-        out.extend(line(ar if lang == "ar" else en, ar, en, lastmod) for ar, en, lastmod in pairs)
         for page in plan.lists[lang]:
-            url, other = page.url, page.context["alternate"]
-            if not (url.isascii() and other.isascii()):
-                url, other = quote(url), quote(other)
-            out.append(line(url, *((url, other) if lang == "ar" else (other, url)), ""))
+            context = page.context
+            if not context["listed"]:
+                continue
+            url, alternates = page.url, ()
+            if context["paired"]:
+                alternates = ((lang, url), (other(lang), context["alternate"]), ("x-default", context["x_default"]))
+            if not url.isascii() or not all(href.isascii() for _, href in alternates):
+                url = quote(url)
+                alternates = tuple((code, quote(href)) for code, href in alternates)
+            out.append(line(url, "", alternates))
     out.append("</urlset>\n")
     return "".join(out).encode()
 

@@ -59,6 +59,7 @@ else:
 __all__ = [
     "Model",
     "ModelError",
+    "choose",
     "download_model",
     "find_model",
     "install_model",
@@ -78,8 +79,9 @@ class ModelError(Exception):
 class Model:
     """An installed Argos translation package.
 
-    ``name`` is the argospm name (``translate-ar_en``); with ``version`` it is
-    the translation-cache key, so a new version re-translates everything.
+    ``name`` is the argospm name (``translate-ar_en``); ``code`` the package's own name for
+    itself (metadata.json ``code``, else ``name``). ``label`` ("code version") names the package
+    on pages; ``fingerprint()`` tells apart packages with the same label but other files.
     """
 
     name: str
@@ -87,17 +89,35 @@ class Model:
     from_code: str
     to_code: str
     path: Path
+    code: str = ""
     package: argos_package.Package | None = field(default=None, compare=False, repr=False)
 
     @property
-    def key(self) -> tuple[str, str]:
-        """(name, version): what cached translations are filed under."""
-        return (self.name, self.version)
+    def label(self) -> str:
+        """What pages and feeds name the package by: its code and version."""
+        return f"{self.code or self.name} {self.version}"
 
     @property
     def model_dir(self) -> Path:
         """The CTranslate2 model directory inside the package."""
         return self.path / "model"
+
+    def files(self) -> list[Path]:
+        """The files whose bytes decide what the package translates: the CTranslate2 model, the
+        tokenizer and the metadata (its target prefix)."""
+        found = [self.path / "metadata.json"]
+        for name in ("sentencepiece.model", "bpe.model"):
+            if (self.path / name).is_file():
+                found.append(self.path / name)
+        if self.model_dir.is_dir():
+            found.extend(sorted(p for p in self.model_dir.rglob("*") if p.is_file()))
+        return found
+
+    def fingerprint(self, memo: Path | None = None) -> str:
+        """A hash of files(). Hashing a real model's few hundred megabytes takes a while, so the
+        digest is kept in `memo` (a JSON file) with the files' stamps, and hashed again only
+        when a stamp changed."""
+        return _fingerprint(self, memo)
 
     def argos(self) -> argos_package.Package:
         """The argostranslate ``Package`` (tokenizer, target prefix...)."""
@@ -134,8 +154,59 @@ def _load_package(path: Path) -> argos_package.Package:
         raise ModelError(f"{path}: not a valid Argos package: {_one_line(e)}") from None
 
 
+def _stamps(paths: list[Path]) -> list[list]:
+    out = []
+    for path in paths:
+        st = path.stat()
+        out.append([str(path), st.st_size, st.st_mtime_ns, st.st_ino])
+    return out
+
+
+def _fingerprint(model: Model, memo: Path | None) -> str:
+    import hashlib
+
+    try:
+        files = model.files()
+        stamps = _stamps(files)
+    except OSError as e:
+        raise ModelError(f"{model.path}: cannot read the package: {_one_line(e)}") from None
+    known: dict = {}
+    if memo is not None:
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        entry = known.get(str(model.path)) if isinstance(known, dict) else None
+        if isinstance(entry, dict) and entry.get("stamps") == stamps and isinstance(entry.get("digest"), str):
+            return entry["digest"]
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        for path in files:
+            digest.update(str(path.relative_to(model.path)).encode() + b"\0")
+            with open(path, "rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+    except OSError as e:
+        raise ModelError(f"{model.path}: cannot read the package: {_one_line(e)}") from None
+    value = digest.hexdigest()
+    if memo is not None:
+        if not isinstance(known, dict):
+            known = {}
+        known[str(model.path)] = {"stamps": stamps, "digest": value}
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known), encoding="utf-8")
+            os.replace(tmp, memo)
+        except OSError:
+            pass  # only a memo: the next build hashes again
+    return value
+
+
 def _to_model(pkg: argos_package.Package) -> Model:
+    code = getattr(pkg, "code", None)
     return Model(
+        code=code if isinstance(code, str) and code.strip() else "",
         name=argos_package.argospm_package_name(pkg),
         version=str(pkg.package_version),
         from_code=str(pkg.from_code),
@@ -204,19 +275,32 @@ def installed_listing() -> list[tuple[str, int, int]]:
             except OSError:
                 continue
             found.append((metadata, st.st_mtime_ns, st.st_size))
+            # Weights copied over by hand leave metadata.json as it was.
+            for inner in ("model/model.bin", "sentencepiece.model", "bpe.model"):
+                try:
+                    st = os.stat(os.path.join(directory, name, inner))
+                except OSError:
+                    continue
+                found.append((inner, st.st_mtime_ns, st.st_size, st.st_ino))
     return found
 
 
-def find_model(from_code: str = "ar", to_code: str = "en") -> Model | None:
-    """The installed ``from_code``->``to_code`` model with the highest version."""
-    if not installed_listing():
-        return None
-    candidates = [
-        m for m in installed_models() if m.from_code == from_code and m.to_code == to_code
-    ]
+def choose(models: list[Model], from_code: str = "ar", to_code: str = "en") -> Model | None:
+    """The model a build uses among `models`: the highest version for the pair, then the first
+    by code, name and path, so that the choice never depends on the order of directories."""
+    candidates = [m for m in models if m.from_code == from_code and m.to_code == to_code]
     if not candidates:
         return None
-    return max(candidates, key=lambda m: _version_key(m.version))
+    best = max(_version_key(m.version) for m in candidates)
+    return min((m for m in candidates if _version_key(m.version) == best),
+               key=lambda m: (m.code or m.name, m.name, str(m.path)))
+
+
+def find_model(from_code: str = "ar", to_code: str = "en") -> Model | None:
+    """The installed ``from_code``->``to_code`` model a build uses (see choose)."""
+    if not installed_listing():
+        return None
+    return choose(installed_models(), from_code, to_code)
 
 
 # --- installing ---------------------------------------------------------------

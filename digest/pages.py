@@ -82,23 +82,30 @@ class SiteKeys:
     """Every page's key (see Page.key), as the build manifest keeps them from build to build.
 
     An article page's key follows from its slug, its entry's fingerprint and the nav key, so
-    only those are kept for the ten thousand article pages; list pages' keys are kept as they
-    are. For 5,000 articles: 0.43 MB against 1.35 MB for a dict of every page, pickled in
-    1.4 ms against 23 ms.
+    only those are kept for the article pages; list pages' keys are kept as they are. Every
+    article has an Arabic page; those marked in `english` have an English one too.
     """
 
     slugs: list[str]  # the entries', newest first
     prints: list[str]  # their fingerprints, in the same order
     nav_key: str
     lists: dict[str, str]  # output path to key, for every list page of both languages
+    english: bytes = b""  # b"1" where the entry has an English page, b"0" where not
 
     def __len__(self) -> int:
-        return len(LANGS) * len(self.slugs) + len(self.lists)
+        return len(self.slugs) + self.english.count(b"1") + len(self.lists)
+
+    def articles(self, lang: str) -> Iterator[tuple[str, str]]:
+        """(slug, fingerprint) of each article page of a language."""
+        pairs = zip(self.slugs, self.prints, strict=True)
+        if lang == "ar":
+            return pairs
+        return (pair for pair, flag in zip(pairs, self.english, strict=True) if flag == ord("1"))
 
     def paths(self) -> Iterator[str]:
         """Every page's output path: each language's article pages, then the lists."""
         for lang in LANGS:
-            yield from (_article_path(lang, slug) for slug in self.slugs)
+            yield from (_article_path(lang, slug) for slug, _ in self.articles(lang))
         yield from self.lists
 
     def as_dict(self) -> dict[str, str]:
@@ -106,7 +113,7 @@ class SiteKeys:
         out = {}
         for lang in LANGS:
             out.update((_article_path(lang, slug), _article_key(lang, fp, self.nav_key))
-                       for slug, fp in zip(self.slugs, self.prints, strict=True))
+                       for slug, fp in self.articles(lang))
         out.update(self.lists)
         return out
 
@@ -114,19 +121,22 @@ class SiteKeys:
         """The pages whose key is not what it was in `old` (every page when there is none)."""
         if old is None:
             return list(self.paths())
-        if old.nav_key != self.nav_key:
-            articles = self.slugs
-        else:
-            was = dict(zip(old.slugs, old.prints, strict=True))
-            articles = [slug for slug, fp in zip(self.slugs, self.prints, strict=True) if was.get(slug) != fp]
-        lists = [path for path, key in self.lists.items() if old.lists.get(path) != key]
-        return [_article_path(lang, slug) for lang in LANGS for slug in articles] + lists
+        out = []
+        for lang in LANGS:
+            if old.nav_key != self.nav_key:
+                out.extend(_article_path(lang, slug) for slug, _ in self.articles(lang))
+            else:
+                was = dict(old.articles(lang))
+                out.extend(_article_path(lang, slug) for slug, fp in self.articles(lang) if was.get(slug) != fp)
+        return out + [path for path, key in self.lists.items() if old.lists.get(path) != key]
 
     def gone(self, old: SiteKeys) -> list[str]:
         """The pages `old` has that these keys do not."""
-        slugs = set(old.slugs).difference(self.slugs)
-        return ([_article_path(lang, slug) for lang in LANGS for slug in slugs]
-                + [path for path in old.lists if path not in self.lists])
+        out = []
+        for lang in LANGS:
+            now = {slug for slug, _ in self.articles(lang)}
+            out.extend(_article_path(lang, slug) for slug, _ in old.articles(lang) if slug not in now)
+        return out + [path for path in old.lists if path not in self.lists]
 
 
 def sort_entries(entries: list[Entry]) -> list[Entry]:
@@ -149,6 +159,7 @@ class Plan:
     nav_key: str  # changes when the categories do: every page shows them
     prints: list[str] = field(repr=False)  # the entries' fingerprints
     shape: str  # changes when the sitemap does (given the same settings): see site_shape()
+    english_edition: bool  # whether any article has English
     config: Config = field(repr=False)
     # A partial plan has only the lists that show a changed entry, and the keys of all pages
     # (see plan_pages); whole() makes the rest when something needs it.
@@ -160,8 +171,13 @@ class Plan:
 
     def article_page(self, entry: Entry, lang: str) -> Page:
         slug = entry.slug
+        paired = entry.has_english
+        # Without English the switch leads to the English edition's home, and nothing claims
+        # an English version of the article.
+        alternate = f"/{other(lang)}/{slug}/" if paired else home_url(other(lang))
         return Page(f"/{lang}/{slug}/", "article.html", lang,
-                    {"entry": entry, "nav": self.nav[lang], "alternate": f"/{other(lang)}/{slug}/"},
+                    {"entry": entry, "nav": self.nav[lang], "alternate": alternate, "paired": paired,
+                     "x_default": f"/ar/{slug}/", "listed": True},
                     self.article_key(entry, lang))
 
     def whole(self) -> Plan:
@@ -176,7 +192,8 @@ class Plan:
         """Every page's key (made once)."""
         if self._keys is None:
             self._keys = SiteKeys([e.article.slug for e in self.entries], self.prints, self.nav_key,
-                                  {page.output_path: page.key for lang in LANGS for page in self.lists[lang]})
+                                  {page.output_path: page.key for lang in LANGS for page in self.lists[lang]},
+                                  english_mask(self.entries))
         return self._keys
 
     def pages(self, paths: Iterable[str]) -> list[Page]:
@@ -190,6 +207,8 @@ class Plan:
             if page is None:  # an article page: "<lang>/<slug>/index.html"
                 lang, slug, end = path.split("/") if path.count("/") == 2 else ("", "", "")
                 entry = by_slug.get(slug) if end == "index.html" else None
+                if entry is not None and lang == "en" and not entry.has_english:
+                    entry = None
                 if entry is None:  # a list this partial plan did not make
                     return self.whole().pages(paths)
                 page = self.article_page(entry, lang)
@@ -217,7 +236,13 @@ def site_shape(entries: list[Entry]) -> str:
     digest.update(offsets.tobytes())
     for texts in (map(_SLUG, articles), map(_CATEGORY, articles)):
         digest.update("\x1f".join(texts).encode() + b"\x1e")
+    digest.update(english_mask(entries))  # which articles the English edition has
     return digest.hexdigest()
+
+
+def english_mask(entries: list[Entry]) -> bytes:
+    """b"1" for each entry with English, b"0" for each without."""
+    return bytes(49 if e.english.title else 48 for e in entries)
 
 
 NAIVE = float("nan")  # the offset of a date without one (the reader gives every date one)
@@ -238,10 +263,13 @@ class PlanMemo:
 def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None = None) -> Plan:
     """The site's pages. `entries` must be sorted newest first.
 
-    What the lists hold (chunks, days, the fingerprints they show) is worked out once and then
-    made into pages for each language. Given the last build's plan (made with the same settings
-    and templates), and when the site's shape is the same, only the lists that show a changed
-    entry are made: the others show what they showed, with the same keys. The plan is partial.
+    The Arabic edition lists every article; the English one only those with English, so each
+    language's lists (chunks, days, the fingerprints they show) are worked out from its own
+    articles. A list page is paired with the page at the same place in the other language when
+    both list something: only paired pages name each other as alternates. Given the last
+    build's plan (made with the same settings and templates), and when the site's shape is the
+    same, only the lists that show a changed entry are made: the others show what they showed,
+    with the same keys. The plan is partial.
     """
     prints = [e.fingerprint() for e in entries]
     shape = site_shape(entries)
@@ -250,48 +278,104 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
         changed = [i for i, (new, old) in enumerate(zip(prints, previous.keys.prints, strict=True)) if new != old]
         if len(changed) * 2 > len(entries):
             changed = None  # most changed: plan it all
-    by_category: dict[tuple[str, str], list[int]] = {}
-    for index, entry in enumerate(entries):
-        if entry.category_slug:
-            by_category.setdefault((entry.category_slug, entry.article.category), []).append(index)
-    categories = sorted(by_category)
+    categories = sorted({(e.category_slug, e.article.category) for e in entries if e.category_slug})
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
-    per_page = config.per_page
-    home_count = _page_count(len(entries), per_page)
-    home_numbers, section_numbers, day_starts = _lists_to_make(entries, by_category, per_page, changed)
-    home = [(n, _chunk(entries, prints, per_page, n)) for n in home_numbers]
-    sections = []
-    for slug, key in categories:
-        members, numbers = by_category[(slug, key)], section_numbers[(slug, key)]
-        if numbers:
-            chosen = [entries[i] for i in members]
-            chosen_prints = [prints[i] for i in members]
-            sections.append((slug, key, _page_count(len(members), per_page),
-                             [(n, _chunk(chosen, chosen_prints, per_page, n)) for n in numbers]))
-    days = []
-    for start in day_starts:
-        end = start + 1
-        while end < len(entries) and entries[end].day == entries[start].day:
-            end += 1
-        days.append((entries[start].day, entries[start:end], "\x1e".join(prints[start:end])))
+    members = {"ar": list(range(len(entries))), "en": [i for i, e in enumerate(entries) if e.english.title]}
+    english_edition = bool(members["en"])
+    editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page) for lang, indexes in members.items()}
+    changed_set = set(changed) if changed is not None else None
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
     for lang in LANGS:
+        edition, twin = editions[lang], editions[other(lang)]
         nav = navs[lang] = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
-        pages = lists[lang] = _listing(home, home_count, lang, home_url, "home", "", nav, nav_key)
-        for slug, key, count, chunks in sections:
-            pages.extend(_listing(chunks, count, lang, lambda lg, n, s=slug: category_url(lg, s, n),
-                                  "category", config.category_name(key, lang), nav, nav_key))
-        there = other(lang)
-        for day, members, shown in days:
+        local_changed = None if changed_set is None else \
+            [pos for pos, i in enumerate(members[lang]) if i in changed_set]
+        home_numbers, section_numbers, day_starts = _lists_to_make(edition.entries, edition.by_category,
+                                                                   config.per_page, local_changed)
+        pages = lists[lang] = []
+        home_default = "/" if english_edition else "/ar/"
+        for number in home_numbers:
+            pages.append(_list_page(edition, twin, lang, "home", "", number, edition.home_count, nav, nav_key,
+                                    lambda lg, n: home_url(lg, n), home_default if number == 1 else None))
+        for slug, key in categories:
+            for number in section_numbers[(slug, key)]:
+                pages.append(_list_page(edition, twin, lang, "category", config.category_name(key, lang), number,
+                                        edition.section_count(slug, key), nav, nav_key,
+                                        lambda lg, n, s=slug: category_url(lg, s, n), None, (slug, key)))
+        for start in day_starts:
+            day, shown_entries, shown = edition.day_at(start)
+            paired = day in twin.days
+            alternate = day_url(other(lang), day) if paired else home_url(other(lang))
             pages.append(Page(day_url(lang, day), "day.html", lang,
-                              {"day": day, "entries": members, "nav": nav, "alternate": day_url(there, day)},
-                              _key("day", lang, day, shown, nav_key)))
-    plan = Plan(entries, lists, navs, nav_key, prints, shape, config, partial=changed is not None)
+                              {"day": day, "entries": shown_entries, "nav": nav, "alternate": alternate,
+                               "paired": paired, "x_default": day_url("ar", day), "listed": True},
+                              _key("day", lang, day, shown, nav_key, paired)))
+    plan = Plan(entries, lists, navs, nav_key, prints, shape, english_edition, config, partial=changed is not None)
     if changed is not None and previous is not None:  # the same shape: the same slugs and lists
         made = {page.output_path: page.key for lang in LANGS for page in lists[lang]}
-        plan._keys = SiteKeys(previous.keys.slugs, prints, nav_key, {**previous.keys.lists, **made})
+        plan._keys = SiteKeys(previous.keys.slugs, prints, nav_key, {**previous.keys.lists, **made},
+                              english_mask(entries))
     return plan
+
+
+class _Edition:
+    """One language's articles (indexes into all entries) and how its lists divide them."""
+
+    def __init__(self, entries: list[Entry], prints: list[str], indexes: list[int],
+                 categories: list[tuple[str, str]], per_page: int) -> None:
+        self.entries = [entries[i] for i in indexes]
+        self.prints = [prints[i] for i in indexes]
+        self.per_page = per_page
+        self.by_category: dict[tuple[str, str], list[int]] = {key: [] for key in categories}
+        for pos, entry in enumerate(self.entries):
+            if entry.category_slug:
+                self.by_category[(entry.category_slug, entry.article.category)].append(pos)
+        self.home_count = _page_count(len(self.entries), per_page)
+        self.days = {e.day for e in self.entries}
+
+    def section_count(self, slug: str, key: str) -> int:
+        return _page_count(len(self.by_category[(slug, key)]), self.per_page)
+
+    def has_list(self, kind: str, number: int, section: tuple[str, str] | None) -> bool:
+        """Whether this edition has a list page there that lists something."""
+        if kind == "home":
+            return bool(self.entries) and number <= self.home_count
+        members = self.by_category.get(section) if section else None
+        return bool(members) and number <= _page_count(len(members), self.per_page)
+
+    def chunk(self, number: int, section: tuple[str, str] | None) -> Chunk:
+        if section is None:
+            return _chunk(self.entries, self.prints, self.per_page, number)
+        members = self.by_category[section]
+        return _chunk([self.entries[i] for i in members], [self.prints[i] for i in members], self.per_page, number)
+
+    def day_at(self, start: int) -> tuple[date, list[Entry], str]:
+        end = start + 1
+        while end < len(self.entries) and self.entries[end].day == self.entries[start].day:
+            end += 1
+        return self.entries[start].day, self.entries[start:end], "\x1e".join(self.prints[start:end])
+
+
+def _list_page(edition: _Edition, twin: _Edition, lang: str, kind: str, title: str, number: int, count: int,
+               nav: list, nav_key: str, url_of, x_default: str | None,
+               section: tuple[str, str] | None = None) -> Page:
+    """Page `number` of a paginated list (home or one category), days newest first."""
+    days, shown = edition.chunk(number, section)
+    listed = edition.has_list(kind, number, section)
+    paired = listed and twin.has_list(kind, number, section)
+    there = other(lang)
+    alternate = url_of(there, number) if paired else home_url(there)
+    x_default = x_default or url_of("ar", number)
+    context = {
+        "kind": kind, "title": title, "days": days, "number": number, "count": count,
+        "newer": url_of(lang, number - 1) if number > 1 else "",
+        "older": url_of(lang, number + 1) if number < count else "",
+        "alternate": alternate, "paired": paired, "x_default": x_default, "listed": listed,
+        "nav": nav,
+    }
+    return Page(url_of(lang, number), "list.html", lang, context,
+                _key(kind, lang, title, number, count, shown, nav_key, alternate, paired, x_default))
 
 
 def _page_count(items: int, per_page: int) -> int:
@@ -339,20 +423,3 @@ def _chunk(entries: list[Entry], prints: list[str], size: int, number: int) -> C
     """Page `number` (from 1) of a paginated list."""
     start = (number - 1) * size
     return _by_day(entries[start : start + size]), "\x1e".join(prints[start : start + size])
-
-
-def _listing(chunks: list[tuple[int, Chunk]], count: int, lang: str, url_of, kind: str, title: str, nav: list,
-             nav_key: str) -> list[Page]:
-    """Pages of a paginated list (home or one category) of `count` pages, days newest first."""
-    pages = []
-    for number, (days, shown) in chunks:
-        context = {
-            "kind": kind, "title": title, "days": days, "number": number, "count": count,
-            "newer": url_of(lang, number - 1) if number > 1 else "",
-            "older": url_of(lang, number + 1) if number < count else "",
-            "alternate": url_of(other(lang), number),
-            "nav": nav,
-        }
-        pages.append(Page(url_of(lang, number), "list.html", lang, context,
-                          _key(kind, lang, title, number, count, shown, nav_key)))
-    return pages

@@ -93,25 +93,27 @@ class Renderer:
         )
 
     def news_article(self, entry: Entry, lang: str) -> dict[str, Any]:
-        """schema.org NewsArticle, linking the Arabic original and its English translation."""
+        """schema.org NewsArticle, linking the Arabic original and its English translation (an
+        English page exists only for an article with English)."""
         config, a = self.config, entry.article
         ar_url, en_url = config.url(article_url("ar", a.slug)), config.url(article_url("en", a.slug))
+        url = ar_url if lang == "ar" else en_url
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
-            "@id": ar_url if lang == "ar" else en_url,
-            "url": ar_url if lang == "ar" else en_url,
-            "headline": a.title if lang == "ar" else (entry.english.title or a.title),
+            "@id": url,
+            "url": url,
+            "headline": a.title if lang == "ar" else entry.english.title,
             "datePublished": a.date.isoformat(),
-            "inLanguage": "en" if lang == "en" and entry.english.title else "ar",
+            "inLanguage": lang,
             "publisher": {"@type": "Organization", "name": config.title[lang]},
         }
         if a.author:
             data["author"] = {"@type": "Person", "name": a.author}
-        if lang == "ar":
-            data["workTranslation"] = {"@id": en_url, "inLanguage": "en"}
-        else:
+        if lang == "en":
             data["translationOfWork"] = {"@id": ar_url, "inLanguage": "ar"}
+        elif entry.has_english:
+            data["workTranslation"] = {"@id": en_url, "inLanguage": "en"}
         return data
 
     def globals_for(self, lang: str) -> dict[str, Any]:

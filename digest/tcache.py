@@ -1,9 +1,17 @@
-"""SQLite cache of machine translations, one row per (package, version, sentence).
+"""SQLite cache of machine translations, one row per (translation key, sentence).
 
 Translating is by far the slowest step of a build, so every translated
 sentence is kept: an unchanged sentence is never translated twice, even when
-the text around it changes.  The file is ``<cache_dir>/translations.sqlite``
-in WAL mode (readers never wait for a writer).
+the text around it changes.  The key names the package and every setting that
+changes its output (``digest.translate.translation_key``).  A row also keeps
+why the quality gate held its translation back (``held``, empty when it
+passed), so a held-back sentence is not translated again until the model or
+the settings change.  The file is ``<cache_dir>/translations.sqlite`` in WAL
+mode (readers never wait for a writer); each stored chunk is one transaction,
+so an interrupted pass keeps every chunk it finished.
+
+The table of versions before the key (``translations``: package name and
+version only, no gate) is left as it is and never read.
 
 Failure policy -- a build must not stop because of its cache, and must never
 silently throw away good translations:
@@ -30,23 +38,23 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["FILENAME", "ModelKey", "TranslationCache"]
+__all__ = ["FILENAME", "Cached", "TranslationCache"]
 
 FILENAME = "translations.sqlite"
-ModelKey = tuple[str, str]  # (package name, package version), e.g. Model.key
+Cached = tuple[str, str]  # (English, why the gate held it back or "")
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _CHUNK = 900  # host parameters per IN (...) query; SQLite's old limit is 999
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS translations (
-    model   TEXT NOT NULL,
-    version TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS sentences (
+    key     TEXT NOT NULL,
     source  TEXT NOT NULL,
     target  TEXT NOT NULL,
-    PRIMARY KEY (model, version, source)
+    held    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (key, source)
 ) WITHOUT ROWID
 """
-_COLUMNS = ["model", "version", "source", "target"]
+_COLUMNS = ["key", "source", "target", "held"]
 
 _log = logging.getLogger(__name__)
 
@@ -83,7 +91,7 @@ class TranslationCache:
         self.path = Path(cache_dir) / FILENAME
         self._warn = warn or _log.warning
         self._busy_timeout = busy_timeout
-        self._pending: dict[ModelKey, dict[str, str]] = {}
+        self._pending: dict[str, dict[str, Cached]] = {}
         self._conn = self._open()
 
     # --- opening ------------------------------------------------------------
@@ -103,7 +111,7 @@ class TranslationCache:
             raise _Corrupt(str(e)) from None
         if rows != [("ok",)]:
             raise _Corrupt("; ".join(str(r[0]) for r in rows[:3]))
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(translations)")]
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(sentences)")]
         if columns and columns != _COLUMNS:
             raise _Corrupt(f"unexpected columns {columns}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -157,20 +165,17 @@ class TranslationCache:
 
     # --- reading and writing --------------------------------------------------
 
-    def lookup(self, model_key: ModelKey, sentences: Iterable[str]) -> dict[str, str]:
-        """The cached translations of those ``sentences`` that have one."""
+    def lookup(self, key: str, sentences: Iterable[str]) -> dict[str, Cached]:
+        """(English, held) of those ``sentences`` that have a row under ``key``."""
         wanted = list(dict.fromkeys(sentences))
-        found: dict[str, str] = {}
-        pending = self._pending.get(tuple(model_key), {})
-        name, version = model_key
+        found: dict[str, Cached] = {}
+        pending = self._pending.get(key, {})
         for chunk in _chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            query = (
-                "SELECT source, target FROM translations "
-                f"WHERE model = ? AND version = ? AND source IN ({marks})"
-            )
+            query = f"SELECT source, target, held FROM sentences WHERE key = ? AND source IN ({marks})"
             try:
-                found.update(self._conn.execute(query, (name, version, *chunk)))
+                found.update((source, (target, held)) for source, target, held
+                             in self._conn.execute(query, (key, *chunk)))
             except sqlite3.OperationalError as e:
                 if not _is_lock_error(e):
                     raise
@@ -181,11 +186,16 @@ class TranslationCache:
                 found[sentence] = pending[sentence]
         return found
 
-    def store(self, model_key: ModelKey, pairs: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
-        """Save (source, translation) pairs in one transaction (plus any not yet saved)."""
-        items = dict(pairs.items() if isinstance(pairs, Mapping) else pairs)
-        key = (model_key[0], model_key[1])
-        self._pending.setdefault(key, {}).update(items)
+    def held(self, key: str) -> dict[str, str]:
+        """Every sentence held back under ``key``, with the reason."""
+        rows = self._conn.execute("SELECT source, held FROM sentences WHERE key = ? AND held != ''", (key,))
+        found = dict(rows)
+        found.update((s, held) for s, (_, held) in self._pending.get(key, {}).items() if held)
+        return found
+
+    def store(self, key: str, rows: Mapping[str, Cached]) -> None:
+        """Save {source: (English, held)} in one transaction (plus any not yet saved)."""
+        self._pending.setdefault(key, {}).update(rows)
         if not self._flush():
             count = sum(len(v) for v in self._pending.values())
             self._warn(
@@ -197,15 +207,12 @@ class TranslationCache:
         """Write everything pending; False (nothing lost, still pending) if locked."""
         if not self._pending:
             return True
-        rows = [
-            (name, version, source, target)
-            for (name, version), pairs in self._pending.items()
-            for source, target in pairs.items()
-        ]
+        rows = [(key, source, target, held) for key, pairs in self._pending.items()
+                for source, (target, held) in pairs.items()]
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany("INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)", rows)
+                self._conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)", rows)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -219,7 +226,7 @@ class TranslationCache:
 
     def count(self) -> int:
         """Number of saved translations (all models)."""
-        return self._conn.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
+        return self._conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
 
     def close(self) -> None:
         """Save what is still pending if the lock is gone, then close."""

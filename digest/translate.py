@@ -1,35 +1,43 @@
 """Translate Arabic titles and summaries to English with an Argos package.
 
-One build = one batched pass: every text is split into sentences
-(``digest.text.split_sentences``), sentences already in the translation cache
-are reused, and all the remaining unique sentences of the build go through
-a single ``ctranslate2.Translator.translate_batch`` call (sorted by length,
-so batches carry little padding).  The results are saved in the cache in one
-transaction and the English texts are reassembled, sentences joined by a
-space.
+A pass: every text is split into sentences (``digest.text.split_sentences``); sentences already
+in the translation cache under this pass's key are reused; the rest go to
+``ctranslate2.Translator.translate_batch`` in chunks, and each finished chunk is checked by the
+quality gate (``digest.quality``) and committed to the cache at once, so an interrupted pass
+keeps every chunk it finished. The English texts are reassembled, sentences joined by a space.
 
-Tokenisation and detokenisation are the package's own (the argostranslate
-``Package.tokenizer``), and the decoding options that change results are
-those of ``argostranslate.translate.apply_packaged_translation``
-(``replace_unknowns``, ``length_penalty=0.2``, the package's
-``target_prefix``), so a sentence comes out as Argos would translate it
-with the same beam size.  Unlike Argos, a target prefix is removed from
-every sentence, not only the first of a paragraph.
+* **Bounded decoding**: a sentence's output is capped at ``max_output_ratio`` times its source
+  tokens (rounded up to a multiple of LENGTH_STEP, so that the cap depends on the sentence
+  alone, whatever chunk it travels in) plus LENGTH_EXTRA. Sentences are sorted by length and
+  chunked within one cap, so batches carry little padding.
+* **The key** (``translation_key``) names the package by code, version and a hash of its files,
+  and every setting that changes what it writes: beam size, length cap, compute type, device,
+  the versions of CTranslate2, SentencePiece and argostranslate, and DECODER_VERSION.
+* **Decoding** follows ``argostranslate.translate.apply_packaged_translation``
+  (``replace_unknowns``, ``length_penalty=0.2``, the package's ``target_prefix``), so a sentence
+  comes out as Argos would translate it with the same beam size; unlike Argos, a target prefix is
+  removed from every sentence, not only the first of a paragraph. Tokenisation and
+  detokenisation are the package's own.
 
-``argostranslate.translate`` itself is never imported: it pulls in stanza,
-spaCy and torch, and its sentence splitter downloads a model.
+``argostranslate.translate`` itself is never imported: it pulls in stanza, spaCy and torch, and
+its sentence splitter downloads a model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from digest.config import TranslationConfig
 from digest.models import Model, ModelError
 from digest.progress import Progress
+from digest.quality import gate
 from digest.text import split_sentences
 
 if TYPE_CHECKING:
@@ -38,44 +46,85 @@ if TYPE_CHECKING:
     from digest.tcache import TranslationCache
 
 __all__ = [
-    "TranslationSettings",
+    "Translated",
     "TranslationStats",
     "decode_sentence",
     "encode_sentences",
     "load_translator",
     "translate_sentences",
     "translate_texts",
+    "translation_key",
 ]
 
+# Changes whenever this module's decoding changes what a model writes: every sentence is
+# translated again.
+DECODER_VERSION = 2
 # Below this many sentences a job is quick: no progress output unless asked.
 PROGRESS_MIN_SENTENCES = 200
-# Plain progress lines (stderr not a terminal): at most one per this many seconds.
+# Sentences per chunk: one CTranslate2 batch, committed to the cache when it is done.
+CHUNK_SENTENCES = 64
+LENGTH_STEP = 8
+LENGTH_EXTRA = 10
 
 
-@dataclass
-class TranslationSettings:
-    """CTranslate2 options for a build (``translation:`` in site.yaml).
+@dataclass(frozen=True)
+class Translated:
+    """The English of one text: `text` is empty when `pending` (not translated yet, in a pass
+    that only reads the cache) or when the text was empty. `held` is why the quality gate held
+    one of its sentences back ('' when none was)."""
 
-    ``threads=0`` uses every core the process may run on, as that many
-    single-threaded workers (see ``_thread_split``).  ``max_batch_size``
-    counts examples (sentences): measured faster than token-counted batches
-    (see ``decoding_options``).
-    """
-
-    beam_size: int = 2
-    compute_type: str = "int8"
-    threads: int = 0
-    device: str = "cpu"
-    max_batch_size: int = 64
-    max_decoding_length: int = 256
+    text: str
+    held: str = ""
+    pending: bool = False
 
 
 @dataclass
 class TranslationStats:
-    """Unique sentences sent to the model, and unique sentences found in the cache."""
+    """Unique sentences: sent to the model, found in the cache, held back by the quality gate
+    (of both), and left untranslated by a pass that only reads the cache."""
 
-    translated: int
-    cached: int
+    translated: int = 0
+    cached: int = 0
+    held: int = 0
+    pending: int = 0
+
+
+def output_cap(source_tokens: int, config: TranslationConfig) -> int:
+    """The most tokens the decoder may write for a sentence of `source_tokens` tokens."""
+    rounded = -(-max(source_tokens, 1) // LENGTH_STEP) * LENGTH_STEP
+    return int(config.max_output_ratio * rounded) + LENGTH_EXTRA
+
+
+def _library_versions() -> tuple[str, ...]:
+    """CTranslate2's, SentencePiece's and argostranslate's versions, read from their installed
+    metadata folders' names (importlib.metadata would import the email package to read them)."""
+    import importlib.util
+
+    found = []
+    for name in ("ctranslate2", "sentencepiece", "argostranslate"):
+        spec = importlib.util.find_spec(name)
+        version = "?"
+        if spec is not None and spec.origin:
+            folder = Path(spec.origin).parent.parent
+            try:
+                prefix = f"{name}-"
+                for entry in os.listdir(folder):
+                    if entry.lower().startswith(prefix) and entry.endswith((".dist-info", ".egg-info")):
+                        version = entry[len(prefix) :].rsplit(".", 1)[0]
+                        break
+            except OSError:
+                pass
+        found.append(f"{name} {version}")
+    return tuple(found)
+
+
+def translation_key(model: Model, config: TranslationConfig, memo: Path | None = None) -> str:
+    """What a translation is cached and published under: the package's identity and every
+    setting that changes its output. `memo`: where the package's file hash is kept."""
+    parts = (model.code or model.name, model.version, model.fingerprint(memo), config.beam_size,
+             config.max_output_ratio, LENGTH_STEP, LENGTH_EXTRA, config.compute_type, config.device,
+             _library_versions(), DECODER_VERSION)
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
 # --- the model ----------------------------------------------------------------
@@ -88,18 +137,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _thread_split(settings: TranslationSettings, device: str) -> tuple[int, int]:
-    """(inter_threads, intra_threads) for ``settings.threads`` cores.
+def _thread_split(config: TranslationConfig, device: str) -> tuple[int, int]:
+    """(inter_threads, intra_threads) for ``config.threads`` cores.
 
-    On CPU, N single-threaded workers translating different batches beat one
-    worker with N OpenMP threads: 20-60 % less time on both the test model
-    and a base-size (6+6 layers, d_model 512, 32k vocabulary) model, measured
-    on 2 cores (the workers share one copy of the weights).  Not measured on
-    many-core machines.  On a GPU one worker is right.
+    On CPU, N single-threaded workers translating different batches beat one worker with N
+    OpenMP threads (bench/translate_bench.py); the workers share one copy of the weights. On a
+    GPU one worker is right.
     """
     if device == "cuda":
         return 1, 1
-    threads = settings.threads if settings.threads > 0 else _cores()
+    threads = config.threads if config.threads > 0 else _cores()
     return threads, 1
 
 
@@ -107,12 +154,27 @@ _translators: dict[tuple, ctranslate2.Translator] = {}
 _translators_lock = threading.Lock()
 
 
-def load_translator(model: Model, settings: TranslationSettings) -> ctranslate2.Translator:
+def _new_translator(model: Model, config: TranslationConfig, device: str) -> ctranslate2.Translator:
+    import ctranslate2
+
+    inter, intra = _thread_split(config, device)
+    translator = ctranslate2.Translator(str(model.model_dir), device=device, compute_type=config.compute_type,
+                                        inter_threads=inter, intra_threads=intra)
+    if device == "cuda":
+        # CUDA libraries (cuBLAS) load on first use: translate one token now, so that a GPU that
+        # cannot run fails here, where the CPU can take over, and not half-way through a pass.
+        translator.translate_batch([["▁"]], max_decoding_length=2)
+    return translator
+
+
+def load_translator(model: Model, config: TranslationConfig,
+                    note: Callable[[str], None] | None = None) -> ctranslate2.Translator:
     """The process's Translator for (model files, device, compute type, threads).
 
-    Loading takes a second or more for a real model, so it happens once per
-    process (the preview server rebuilds many times).  The key includes
-    model.bin's size and mtime, so a reinstalled package is reloaded.
+    Loading takes a second or more for a real model, so it happens once per process (the
+    preview server rebuilds many times); model.bin's stamp is in the key, so a reinstalled
+    package is loaded again. ``device: auto`` takes CUDA when it starts, else the CPU, saying so
+    through `note`.
     """
     import ctranslate2
 
@@ -121,27 +183,27 @@ def load_translator(model: Model, settings: TranslationSettings) -> ctranslate2.
         stat = model_bin.stat()
     except OSError as e:
         raise ModelError(f"{model_bin}: cannot read the model ({e.strerror or e})") from None
-    device = settings.device
-    if device == "auto":
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    inter, intra = _thread_split(settings, device)
-    key = (str(model.model_dir), stat.st_size, stat.st_mtime_ns, device, settings.compute_type, inter, intra)
+    devices = [config.device]
+    if config.device == "auto":
+        devices = ["cuda", "cpu"] if ctranslate2.get_cuda_device_count() > 0 else ["cpu"]
+    key = (str(model.model_dir), stat.st_size, stat.st_mtime_ns, stat.st_ino, config.device, config.compute_type,
+           _thread_split(config, devices[0]))
     with _translators_lock:
         translator = _translators.get(key)
-        if translator is None:
+        if translator is not None:
+            return translator
+        for device in devices:
             try:
-                translator = ctranslate2.Translator(
-                    str(model.model_dir),
-                    device=device,
-                    compute_type=settings.compute_type,
-                    inter_threads=inter,
-                    intra_threads=intra,
-                )
-            except Exception as e:  # RuntimeError/ValueError from the C++ loader
+                translator = _new_translator(model, config, device)
+                break
+            except Exception as e:  # RuntimeError/ValueError from the C++ loader or CUDA
                 message = " ".join(str(e).split())
-                raise ModelError(f"{model_bin}: cannot load the model: {message}") from None
-            _translators.clear()  # one model at a time: a base model is ~100-300 MB
-            _translators[key] = translator
+                if device == "cuda" and config.device == "auto":
+                    (note or print)(f"CUDA could not start ({message}); translating on the CPU")
+                    continue
+                raise ModelError(f"{model_bin}: cannot load the model on {device}: {message}") from None
+        _translators.clear()  # one model at a time: a base model is ~100-300 MB
+        _translators[key] = translator
         return translator
 
 
@@ -178,92 +240,154 @@ def decode_sentence(pkg: Any, tokens: list[str]) -> str:
     return value
 
 
-def decoding_options(settings: TranslationSettings, sentences: int = 0, workers: int = 1) -> dict[str, Any]:
-    """``translate_batch`` keyword arguments; the result-changing ones follow Argos.
-
-    Batch size counts examples: 64 examples beat 32, 128 and token-counted
-    batches of 2048-4096 tokens on the test and base-size models, since the
-    sentences are sorted by length first and padding is already small.  A
-    small job is cut into at least ``workers`` batches so every worker has
-    one (batching never changes results: see the tests).
-    """
-    batch = settings.max_batch_size
-    if sentences and workers > 1:
-        batch = max(1, min(batch, -(-sentences // workers)))
+def decoding_options(config: TranslationConfig, cap: int) -> dict[str, Any]:
+    """``translate_batch`` keyword arguments; the result-changing ones follow Argos."""
     return {
-        "max_batch_size": batch,
+        "max_batch_size": CHUNK_SENTENCES,
         "batch_type": "examples",
-        "beam_size": settings.beam_size,
+        "beam_size": config.beam_size,
         "num_hypotheses": 1,
         "length_penalty": 0.2,
         "replace_unknowns": True,
-        "max_decoding_length": settings.max_decoding_length,
+        "max_decoding_length": cap,
     }
 
 
-# --- progress -----------------------------------------------------------------
+def chunks(tokens: list[list[str]], config: TranslationConfig) -> list[tuple[list[int], int]]:
+    """(sentence indexes, output cap) per chunk: sorted by length, one cap per chunk, at most
+    CHUNK_SENTENCES each. Long and short chunks alternate, so that the rate a pass reports early
+    on is the rate of the whole pass."""
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+    made: list[tuple[list[int], int]] = []
+    start = 0
+    while start < len(order):
+        cap = output_cap(len(tokens[order[start]]), config)
+        end = start
+        while end < len(order) and end - start < CHUNK_SENTENCES and \
+                output_cap(len(tokens[order[end]]), config) == cap:
+            end += 1
+        made.append((order[start:end], cap))
+        start = end
+    mixed = []
+    low, high = 0, len(made) - 1
+    while low <= high:
+        mixed.append(made[high])
+        if low != high:
+            mixed.append(made[low])
+        low, high = low + 1, high - 1
+    return mixed
 
 
 # --- translating ----------------------------------------------------------------
+
+Done = list[tuple[int, str, bool]]  # (sentence index, English, stopped at the cap) of one chunk
 
 
 def translate_sentences(
     sentences: Sequence[str],
     model: Model,
-    settings: TranslationSettings,
+    config: TranslationConfig,
     progress: bool | None = None,
-) -> list[str]:
-    """English for each sentence, through one asynchronous ``translate_batch`` call.
+    on_chunk: Callable[[Done], None] | None = None,
+    note: Callable[[str], None] | None = None,
+) -> list[tuple[str, bool]]:
+    """(English, stopped at the length cap) for each sentence. No cache here; `on_chunk` gets
+    each chunk as soon as it is done, in the order chunks finish.
 
-    Sentences are sorted by token count so CTranslate2's batches (which it
-    forms in input order after its own sort) hold similar lengths; results
-    are collected in that order, which is the order batches finish, so the
-    progress display moves steadily.  No cache here.
+    A few chunks are queued ahead of the one awaited, so every CTranslate2 worker always has a
+    batch (the same thread layout as one big ``translate_batch``), and an interrupted pass loses
+    only the chunks in flight.
     """
     if not sentences:
         return []
     pkg = _package(model)
-    translator = load_translator(model, settings)
+    translator = load_translator(model, config, note)
     tokens = encode_sentences(pkg, sentences)
-    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
-    source = [tokens[i] for i in order]
-    prefix = [[pkg.target_prefix]] * len(source) if pkg.target_prefix else None
-    meter = Progress(len(source), "translating", "sentence", progress, PROGRESS_MIN_SENTENCES)
-    english = [""] * len(sentences)
+    plan = chunks(tokens, config)
+    prefix = pkg.target_prefix
+    meter = Progress(len(sentences), "translating", "sentence", progress, PROGRESS_MIN_SENTENCES,
+                     work=sum(len(t) + 1 for t in tokens))
+    out: list[tuple[str, bool]] = [("", False)] * len(sentences)
+    queue: deque[tuple[list[int], int, list]] = deque()
+    todo = iter(plan)
+
+    def submit() -> None:
+        chunk = next(todo, None)
+        if chunk is not None:
+            indexes, cap = chunk
+            source = [tokens[i] for i in indexes]
+            target = [[prefix]] * len(source) if prefix else None
+            queue.append((indexes, cap, translator.translate_batch(source, target, asynchronous=True,
+                                                                   **decoding_options(config, cap))))
+
     try:
-        options = decoding_options(settings, len(source), translator.num_translators)
-        pending = translator.translate_batch(source, prefix, asynchronous=True, **options)
-        for i, result in zip(order, pending, strict=True):
-            english[i] = decode_sentence(pkg, result.result().hypotheses[0])
-            meter.update(1)
+        for _ in range(translator.num_translators + 1):
+            submit()
+        while queue:
+            indexes, cap, pending = queue.popleft()
+            results = [r.result() for r in pending]
+            submit()
+            done: Done = []
+            for i, result in zip(indexes, results, strict=True):
+                hypothesis = result.hypotheses[0]
+                capped = len(hypothesis) >= cap - 1
+                english = decode_sentence(pkg, hypothesis)
+                out[i] = (english, capped)
+                done.append((i, english, capped))
+            if on_chunk is not None:
+                on_chunk(done)
+            meter.update(len(indexes), sum(len(tokens[i]) + 1 for i in indexes))
     except (RuntimeError, ValueError) as e:
         message = " ".join(str(e).split())
         raise ModelError(f"{model.model_dir / 'model.bin'}: translation failed: {message}") from None
     finally:
         meter.close()
-    return english
+    return out
 
 
 def translate_texts(
     texts: list[str],
     model: Model,
     cache: TranslationCache,
-    settings: TranslationSettings,
+    config: TranslationConfig,
+    key: str,
     progress: bool | None = None,
-) -> tuple[list[str], TranslationStats]:
-    """English for each Arabic text, translating only sentences not in ``cache``.
+    cached_only: bool = False,
+    note: Callable[[str], None] | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> tuple[list[Translated], TranslationStats]:
+    """The English of each Arabic text, translating only sentences not cached under `key`.
 
-    ``progress``: True always reports, False never, None only for jobs of
-    at least PROGRESS_MIN_SENTENCES sentences.  A tqdm bar (rate, time left)
-    when stderr is a terminal, else a plain line every 10 seconds.
+    Every new translation goes through the quality gate and is committed with its verdict, a
+    chunk at a time. A text is `held` when any of its sentences was held back. `cached_only`:
+    translate nothing, leave texts with uncached sentences `pending` (the preview answers
+    first, then translates). `on_chunk(count)`: called after each chunk is committed.
+    ``progress``: True always reports, False never, None only for jobs of at least
+    PROGRESS_MIN_SENTENCES sentences.
     """
     split = [split_sentences(text) if text and not text.isspace() else [] for text in texts]
     unique = list(dict.fromkeys(s for sentences in split for s in sentences))
-    known = cache.lookup(model.key, unique) if unique else {}
+    known = cache.lookup(key, unique) if unique else {}
     todo = [s for s in unique if s not in known]
-    if todo:
-        fresh = dict(zip(todo, translate_sentences(todo, model, settings, progress), strict=True))
-        cache.store(model.key, fresh)
-        known.update(fresh)
-    english = [" ".join(known[s] for s in sentences) for sentences in split]
-    return english, TranslationStats(translated=len(todo), cached=len(unique) - len(todo))
+    stats = TranslationStats(cached=len(unique) - len(todo))
+    if todo and not cached_only:
+
+        def commit(done: Done) -> None:
+            rows = {todo[i]: (english, gate(todo[i], english, capped)) for i, english, capped in done}
+            cache.store(key, rows)
+            known.update(rows)
+            if on_chunk is not None:
+                on_chunk(len(rows))
+
+        translate_sentences(todo, model, config, progress, commit, note)
+        stats.translated = len(todo)
+    stats.held = sum(1 for s in unique if s in known and known[s][1])
+    stats.pending = sum(1 for s in unique if s not in known)
+    english = []
+    for sentences in split:
+        if any(s not in known for s in sentences):
+            english.append(Translated("", pending=True))
+            continue
+        held = next((known[s][1] for s in sentences if known[s][1]), "")
+        english.append(Translated(" ".join(known[s][0] for s in sentences), held))
+    return english, stats

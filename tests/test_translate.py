@@ -17,20 +17,33 @@ from conftest_translate import (  # noqa: F401  (fixtures, registered under thei
     packages_fixture,
 )
 
+from digest.config import TranslationConfig
 from digest.models import Model, ModelError, install_model
 from digest.tcache import FILENAME, TranslationCache
 from digest.translate import (
-    TranslationSettings,
     TranslationStats,
     decode_sentence,
     decoding_options,
     encode_sentences,
     load_translator,
+    output_cap,
     translate_sentences,
-    translate_texts,
+    translation_key,
 )
+from digest.translate import translate_texts as translate_texts_with_key
 
-SETTINGS = TranslationSettings(max_batch_size=8, threads=2)
+SETTINGS = TranslationConfig(threads=2)
+
+
+def translate_texts(texts: list[str], model: Model, cache: TranslationCache, config: TranslationConfig,
+                    progress: bool | None = None) -> tuple[list[str], TranslationStats]:
+    """The English texts, under the model's key for `config` (held-back ones included)."""
+    made, stats = translate_texts_with_key(texts, model, cache, config, translation_key(model, config), progress)
+    return [m.text for m in made], stats
+
+
+def counts(stats: TranslationStats) -> tuple[int, int]:
+    return stats.translated, stats.cached
 # Titles and summaries of several sentences each, with one sentence shared by two texts.
 TEXTS = [
     " ".join(ARABIC_SENTENCES[0:3]),
@@ -58,11 +71,12 @@ def cache(tmp_path: Path, notes: Notes):
         yield opened
 
 
-def _alone(model: Model, sentence: str, settings: TranslationSettings = SETTINGS) -> str:
+def _alone(model: Model, sentence: str, settings: TranslationConfig = SETTINGS) -> str:
     """One sentence through its own translate_batch call."""
     pkg = model.argos()
     tokens = encode_sentences(pkg, [sentence])
-    result = load_translator(model, settings).translate_batch(tokens, **decoding_options(settings))
+    options = decoding_options(settings, output_cap(len(tokens[0]), settings))
+    result = load_translator(model, settings).translate_batch(tokens, **options)
     return decode_sentence(pkg, result[0].hypotheses[0])
 
 
@@ -71,12 +85,12 @@ def _alone(model: Model, sentence: str, settings: TranslationSettings = SETTINGS
 
 def test_translates_then_reuses_the_cache(model: Model, cache: TranslationCache) -> None:
     english, stats = translate_texts(TEXTS, model, cache, SETTINGS)
-    assert stats == TranslationStats(translated=UNIQUE, cached=0)
+    assert counts(stats) == (UNIQUE, 0)
     assert len(english) == len(TEXTS)
     assert english[2] == "" and english[4] == ""
     assert all(english[i] for i in (0, 1, 3, 5))
     again, stats = translate_texts(TEXTS, model, cache, SETTINGS)
-    assert stats == TranslationStats(translated=0, cached=UNIQUE)
+    assert counts(stats) == (0, UNIQUE)
     assert again == english
 
 
@@ -93,7 +107,7 @@ def test_one_changed_sentence_is_the_only_one_translated(model: Model, cache: Tr
     changed = list(TEXTS)
     changed[5] = changed[5].replace(ARABIC_SENTENCES[12], "هذه جملة جديدة تماما.")
     again, stats = translate_texts(changed, model, cache, SETTINGS)
-    assert stats == TranslationStats(translated=1, cached=UNIQUE - 1)
+    assert counts(stats) == (1, UNIQUE - 1)
     assert again[:5] == english[:5]
     assert again[5] != english[5]
 
@@ -103,9 +117,9 @@ def test_new_package_version_translates_again(
 ) -> None:
     english, _ = translate_texts(TEXTS, model, cache, SETTINGS)
     newer = install_model(package_zip_v11)
-    assert newer.key == ("translate-ar_en", "1.1")
+    assert newer.label == "translate-ar_en 1.1"
     again, stats = translate_texts(TEXTS, newer, cache, SETTINGS)
-    assert stats == TranslationStats(translated=UNIQUE, cached=0)
+    assert counts(stats) == (UNIQUE, 0)
     assert again == english  # same weights, new cache entries
 
 
@@ -117,10 +131,11 @@ def test_batched_equals_one_sentence_at_a_time(model: Model, cache: TranslationC
     pkg = model.argos()
     translator = load_translator(model, SETTINGS)
     tokens = encode_sentences(pkg, texts)
-    alone = [translator.translate_batch([t], **decoding_options(SETTINGS))[0].hypotheses[0] for t in tokens]
-    batched = [r.hypotheses[0] for r in translator.translate_batch(tokens, **decoding_options(SETTINGS))]
+    options = decoding_options(SETTINGS, 256) | {"max_batch_size": 8}
+    alone = [translator.translate_batch([t], **options)[0].hypotheses[0] for t in tokens]
+    batched = [r.hypotheses[0] for r in translator.translate_batch(tokens, **options)]
     assert batched == alone
-    assert english == [decode_sentence(pkg, hypothesis) for hypothesis in alone]
+    assert english == [_alone(model, text) for text in texts]
 
 
 def test_sentences_are_joined_with_a_space(model: Model, cache: TranslationCache) -> None:
@@ -131,8 +146,8 @@ def test_sentences_are_joined_with_a_space(model: Model, cache: TranslationCache
 
 
 def test_nothing_to_translate(model: Model, cache: TranslationCache) -> None:
-    assert translate_texts([], model, cache, SETTINGS) == ([], TranslationStats(0, 0))
-    assert translate_texts(["", " \n"], model, cache, SETTINGS) == (["", ""], TranslationStats(0, 0))
+    assert translate_texts([], model, cache, SETTINGS) == ([], TranslationStats())
+    assert translate_texts(["", " \n"], model, cache, SETTINGS) == (["", ""], TranslationStats())
 
 
 def test_matches_argos_tokenizer_and_decoding(model: Model) -> None:
@@ -151,7 +166,7 @@ def test_target_prefix_is_removed(packages: Path, tmp_path_factory: pytest.TempP
     english, _ = translate_texts(list(ARABIC_SENTENCES[:6]), prefixed, cache, SETTINGS)
     pkg = prefixed.argos()
     raw = load_translator(prefixed, SETTINGS).translate_batch(
-        encode_sentences(pkg, list(ARABIC_SENTENCES[:6])), [["__en__"]] * 6, **decoding_options(SETTINGS))
+        encode_sentences(pkg, list(ARABIC_SENTENCES[:6])), [["__en__"]] * 6, **decoding_options(SETTINGS, 256))
     assert all(r.hypotheses[0][0] == "__en__" for r in raw)
     assert english == [pkg.tokenizer.decode(r.hypotheses[0][1:]).removeprefix(" ") for r in raw]
     assert not any("en" in e.split()[:1] for e in english)
@@ -169,7 +184,7 @@ def test_progress_plain_lines_when_not_a_terminal(model: Model, cache: Translati
 
 
 def test_translator_is_loaded_once(model: Model) -> None:
-    assert load_translator(model, SETTINGS) is load_translator(model, TranslationSettings(max_batch_size=8, threads=2))
+    assert load_translator(model, SETTINGS) is load_translator(model, TranslationConfig(threads=2, beam_size=4))
     translate_sentences(["جملة."], model, SETTINGS)
     assert load_translator(model, SETTINGS) is load_translator(model, SETTINGS)
 
@@ -200,15 +215,16 @@ def _reread(model: Model) -> Model:
 
 # --- the cache --------------------------------------------------------------------
 
-KEY = ("translate-ar_en", "1.0")
+KEY = "key-1"
 
 
 def test_cache_lookup_and_store_in_bulk(tmp_path: Path) -> None:
-    pairs = {f"جملة رقم {i}.": f"sentence {i}." for i in range(20000)}
+    pairs = {f"جملة رقم {i}.": (f"sentence {i}.", "repeats" if i % 7 == 0 else "") for i in range(20000)}
     with TranslationCache(tmp_path) as cache:
         cache.store(KEY, pairs)
         assert cache.lookup(KEY, [*pairs, "غير موجودة"]) == pairs
-        assert cache.lookup(("translate-ar_en", "1.1"), pairs) == {}
+        assert cache.lookup("key-2", pairs) == {}
+        assert len(cache.held(KEY)) == len([i for i in range(20000) if i % 7 == 0])
         assert cache.count() == 20000
     conn = sqlite3.connect(tmp_path / FILENAME)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -222,19 +238,19 @@ def _corrupt_files(directory: Path) -> list[Path]:
 def test_garbage_cache_is_moved_aside(tmp_path: Path, notes: Notes) -> None:
     (tmp_path / FILENAME).write_bytes(b"this is not a database" * 100)
     with TranslationCache(tmp_path, warn=notes.append) as cache:
-        cache.store(KEY, {"أ.": "a."})
-        assert cache.lookup(KEY, ["أ."]) == {"أ.": "a."}
+        cache.store(KEY, {"أ.": ("a.", "")})
+        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
     moved = _corrupt_files(tmp_path)
     assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not")
     assert len(notes) == 1 and "corrupt" in notes[0] and moved[0].name in notes[0]
     with TranslationCache(tmp_path, warn=notes.append) as cache:  # the new one is healthy
-        assert cache.lookup(KEY, ["أ."]) == {"أ.": "a."}
+        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
     assert len(notes) == 1
 
 
 def test_damaged_pages_are_detected(tmp_path: Path, notes: Notes) -> None:
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {f"جملة {i}.": "x" * 200 for i in range(3000)})
+        cache.store(KEY, {f"جملة {i}.": ("x" * 200, "") for i in range(3000)})
     path = tmp_path / FILENAME
     data = bytearray(path.read_bytes())
     page = 4096
@@ -249,48 +265,48 @@ def test_damaged_pages_are_detected(tmp_path: Path, notes: Notes) -> None:
 
 def test_foreign_database_is_moved_aside(tmp_path: Path, notes: Notes) -> None:
     conn = sqlite3.connect(tmp_path / FILENAME)
-    conn.execute("CREATE TABLE translations (a, b)")
+    conn.execute("CREATE TABLE sentences (a, b)")
     conn.commit()
     conn.close()
     with TranslationCache(tmp_path, warn=notes.append) as cache:
-        cache.store(KEY, {"ب.": "b."})
+        cache.store(KEY, {"ب.": ("b.", "")})
     assert len(_corrupt_files(tmp_path)) == 1 and "unexpected columns" in notes[0]
 
 
 def test_locked_cache_keeps_every_translation(tmp_path: Path, notes: Notes) -> None:
     """A writer holding the lock: old translations still read, new ones kept and saved later."""
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {"قديمة.": "old."})
+        cache.store(KEY, {"قديمة.": ("old.", "")})
     locker = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.2) as cache:
-            assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": "old."}
-            cache.store(KEY, {"جديدة.": "new."})
+            assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", "")}
+            cache.store(KEY, {"جديدة.": ("new.", "")})
             assert "locked" in notes[-1]
-            assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": "old.", "جديدة.": "new."}
+            assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", ""), "جديدة.": ("new.", "")}
             locker.execute("COMMIT")  # the other process finishes before we close
     finally:
         locker.close()
     assert _corrupt_files(tmp_path) == []
     with TranslationCache(tmp_path) as cache:
-        assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": "old.", "جديدة.": "new."}
+        assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", ""), "جديدة.": ("new.", "")}
 
 
 def test_lock_held_past_close_warns_but_leaves_the_file(tmp_path: Path, notes: Notes) -> None:
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {"قديمة.": "old."})
+        cache.store(KEY, {"قديمة.": ("old.", "")})
     locker = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.1) as cache:
-            cache.store(KEY, {"جديدة.": "new."})
+            cache.store(KEY, {"جديدة.": ("new.", "")})
     finally:
         locker.close()
     assert "were not saved" in notes[-1]
     assert _corrupt_files(tmp_path) == []
     with TranslationCache(tmp_path) as cache:
-        assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": "old."}
+        assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", "")}
 
 
 def test_unreadable_locked_cache_runs_in_memory(tmp_path: Path, notes: Notes) -> None:
@@ -303,8 +319,8 @@ def test_unreadable_locked_cache_runs_in_memory(tmp_path: Path, notes: Notes) ->
     conn.execute("INSERT INTO translations VALUES ('m', 'v', 's', 't')")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.1) as cache:
-            cache.store(KEY, {"أ.": "a."})
-            assert cache.lookup(KEY, ["أ."]) == {"أ.": "a."}
+            cache.store(KEY, {"أ.": ("a.", "")})
+            assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
         assert len(notes) == 1 and "locked" in notes[0]
     finally:
         conn.close()
