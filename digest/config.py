@@ -190,6 +190,8 @@ def _translation(value: Any, path: Path, lines: dict[str, int], line: int,
         problems.append(Problem(str(path), line, "'translation' must be a mapping of settings"))
         return TranslationConfig()
     found = len(problems)
+    if value.get("quality") is False:  # YAML 1.1 reads an unquoted `off` as false
+        value = {**value, "quality": "off"}
     for key, setting in value.items():
         where = lines.get(f"translation.{key}", line)
         rule = _TRANSLATION_RULES.get(key)

@@ -48,7 +48,7 @@ def test_install_lists_the_package(packages: Path, package_zip: Path) -> None:
     assert (installed.name, installed.version, installed.from_code, installed.to_code) == (
         "translate-ar_en", "1.0", "ar", "en")
     assert installed.path == packages / "translate-ar_en-1_0"
-    assert installed.key == ("translate-ar_en", "1.0")
+    assert installed.label == "translate-ar_en 1.0"
     assert installed_models() == [installed]
     assert find_model("ar", "en") == installed
     assert find_model("en", "ar") is None
@@ -109,9 +109,11 @@ def test_model_modules_do_not_import_heavy_packages(package_zip: Path, tmp_path:
 import os, sys
 os.environ["ARGOS_PACKAGES_DIR"] = {str(tmp_path / "pk")!r}
 from digest import models, tcache, translate
+from digest.config import TranslationConfig
 m = models.install_model({str(package_zip)!r})
 with tcache.TranslationCache({str(tmp_path / "cache")!r}) as c:
-    translate.translate_texts(["مرحبا بكم."], m, c, translate.TranslationSettings())
+    config = TranslationConfig()
+    translate.translate_texts(["مرحبا بكم."], m, c, config, translate.translation_key(m, config))
 heavy = [k for k in ("torch", "stanza", "spacy", "argostranslate.translate") if k in sys.modules]
 print(heavy)
 """

@@ -13,6 +13,9 @@ from conftest import Project, article
 
 SLUG = "edited"
 SUMMARY = "الجملة الأولى من الملخص. والجملة الثانية من الملخص."
+# The tiny test model writes gibberish, which the quality gate holds back: these tests are about
+# publishing, so the gate is off (tests/test_english_edition.py tests it on).
+PUBLISH_ALL = "translation:\n  quality: off\n"
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +26,7 @@ def package(tmp_path_factory) -> Path:
 @pytest.fixture
 def installed(empty_project: Project, package: Path) -> Project:
     """A project with two articles and the package installed with the project's own command."""
+    (empty_project.root / "site.yaml").write_text(PUBLISH_ALL, encoding="utf-8")
     empty_project.write(f"{SLUG}.md", article(title="عنوان الخبر", summary=f'"{SUMMARY}"'))
     empty_project.write("other.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00"))
     done = empty_project.run("models", "install", str(package), check=True)
@@ -31,7 +35,7 @@ def installed(empty_project: Project, package: Path) -> Project:
 
 
 def counts(stdout: str) -> tuple[int, int]:
-    match = re.search(r"translated (\d+) sentences \((\d+) cached\)", stdout)
+    match = re.search(r"translated (\d+) sentences \((\d+) cached, \d+ held back\)", stdout)
     assert match, stdout
     return int(match[1]), int(match[2])
 
@@ -48,8 +52,7 @@ def test_english_pages_name_the_model_and_rebuilds_translate_nothing(installed):
     page = (installed.output / "en" / SLUG / "index.html").read_bytes()
     doc = html5lib.parse(page, treebuilder="lxml", namespaceHTMLElements=False)
     assert doc.find(".//bdi[@class='model']").text == "translate-ar_en 1.0"
-    assert doc.find(".//h1").text.strip()  # an English title, not the pending state
-    assert doc.find(".//p[@class='pending']") is None
+    assert doc.find(".//h1").text.strip()  # an English title
     assert counts(installed.build().stdout) == (0, 0)
     (installed.cache / "articles.pickle").unlink()
     manifests = list(installed.cache.glob("manifest-*.pickle"))
@@ -100,6 +103,7 @@ def test_strict_build_fails_without_a_model(empty_project):
 
 def test_articles_translated_when_a_model_arrives_are_kept_translated(empty_project, package):
     """Entries kept from a build without a model are translated in place: the state must save them."""
+    (empty_project.root / "site.yaml").write_text(PUBLISH_ALL, encoding="utf-8")
     empty_project.write(f"{SLUG}.md", article(title="عنوان الخبر", summary=f'"{SUMMARY}"'))
     empty_project.write("other.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00"))
     empty_project.build()

@@ -48,7 +48,7 @@ def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tm
     new, new_entry = record("a3", "نص جديد.")
     files["a3"] = ((9, 9, 9), new, ())
     entries["a3"] = (new, new_entry)
-    translated = dataclasses.replace(entries["a4"][1], english=English("Title", "Summary", "machine", "m 1"))
+    translated = dataclasses.replace(entries["a4"][1], english=English("Title", "Summary", "machine", "machine", "m 1"))
     entries["a4"] = (files["a4"][1], translated)  # only the entry changed
     del files["a7"], entries["a7"]
     store.save(files, entries, "s1")
@@ -73,7 +73,7 @@ def test_kept_articles_load_as_stubs_that_read_their_pickle_on_first_use(tmp_pat
     assert (article.slug, article.date, article.category, entry.day, entry.order, entry.category_slug) == (
         "a1", files["a1"][1].date, "economy", entries["a1"][1].day, entries["a1"][1].order, "economy")
     assert entry.fingerprint() == entries["a1"][1].fingerprint()
-    assert entry.english == English("Title a1", "Summary", "editor") and loaded_entries["a0"][1].english is PENDING
+    assert entry.english == English("Title a1", "Summary", "editor", "editor") and loaded_entries["a0"][1].english is PENDING
     assert type(article) is ArticleStub and type(entry) is EntryStub
     assert entry.summary == entries["a1"][1].summary  # the rest: read, and now a plain Entry
     assert type(entry) is Entry and entry.article is article and type(article) is ArticleStub
@@ -95,7 +95,7 @@ def test_a_new_base_keeps_unused_pickles_and_the_index_fields_changed_since(tmp_
     StateStore(tmp_path, version=1).save(files, entries, "s")
     store = StateStore(tmp_path, version=1)
     loaded_files, loaded_entries, _ = store.load()
-    english = English("Kept title", "Kept summary", "machine", "m 2")
+    english = English("Kept title", "Kept summary", "machine", "machine", "m 2")
     stub = loaded_entries["a2"][1]
     stub.english = english  # as translate_entries does: the index holds the English
     loaded_entries["a2"] = (loaded_entries["a2"][0], stub)
@@ -219,8 +219,9 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
     empty_project.build("--jobs", "2")
     saved = pickle.loads((empty_project.cache / "formats.pickle").read_bytes())
     assert saved["maker"] == babel_stamp()
-    key = ("date", date(2018, 2, 9), "full", "en", False)
-    assert saved["formats"][key] == "Friday, February 9, 2018"  # a day heading, made by a render worker
+    (key,) = [k for k in saved["formats"] if k[:3] == ("date", date(2018, 2, 9), "full") and k[3].startswith("ar")]
+    heading = saved["formats"][key]
+    assert "2018" in heading  # a day heading, made by a render worker
     minutes = {k[1] for k in saved["formats"] if k[0] == "time"}
     assert len(minutes) == 60  # every article's time, formatted by the read workers
     # A wrong text under the same Babel is taken as it is: the memo is what the build uses...
@@ -228,14 +229,14 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
     (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
     empty_project.write("a9.md", article_text(title="خبر 9 معدل", date="2018-02-09T10:09:00+03:00"))
     empty_project.build()
-    day_page = empty_project.output / "en" / "2018" / "02" / "09" / "index.html"
+    day_page = empty_project.output / "ar" / "2018" / "02" / "09" / "index.html"
     assert "FORMATTED EARLIER" in day_page.read_text(encoding="utf-8")
     # ...and none of it under another Babel.
     saved["maker"] = "another babel"
     (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
     empty_project.write("a9.md", article_text(title="خبر 9 معدل مرة أخرى", date="2018-02-09T10:09:00+03:00"))
     empty_project.build()
-    assert "Friday, February 9, 2018" in day_page.read_text(encoding="utf-8")
+    assert heading in day_page.read_text(encoding="utf-8")
 
 
 def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_build(tmp_path):
@@ -281,7 +282,10 @@ def test_a_build_that_fails_after_reading_leaves_no_spooled_pickles(empty_projec
         empty_project.write(f"a{i:03}.md", article_text(title=f"خبر {i}", date=f"2018-02-{1 + i % 28:02d}T10:00:00+03:00"))
     done = empty_project.run("build", "--jobs", "2", "--strict")  # no model: fails after reading
     assert done.returncode != 0 and "no Arabic-English translation model" in done.stderr
-    assert not list(empty_project.cache.glob("articles-*"))
+    # What it read is saved (it needs no model), and no spooled pickle is left beside it.
+    assert not list(empty_project.cache.glob("articles-*.tmp"))
+    again = empty_project.run("build", "--jobs", "2")
+    assert again.returncode == 0 and "built 210 articles" in again.stdout
 
 
 def test_a_damaged_pickles_file_is_dropped_and_every_article_read_again(project):
