@@ -359,11 +359,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self.not_found(head)
         if not rest.endswith("/"):
             return self.redirect(f"{PREVIEW_PATH}{quote(slug)}/", "")
-        frames = "".join(
-            f'<section lang="{lang}"><p><a href="{escape(url)}" target="_top">{escape(url)}</a></p>'
-            f'<iframe src="{escape(url)}" title="{label}"></iframe></section>'
-            for lang, label, url in (("ar", "العربية", f"{preview.mount}/ar/{quote(slug)}/"),
-                                     ("en", "English", f"{preview.mount}/en/{quote(slug)}/")))
+        frames = ""
+        for lang, label, url in (("ar", "العربية", f"{preview.mount}/ar/{quote(slug)}/"),
+                                 ("en", "English", f"{preview.mount}/en/{quote(slug)}/")):
+            if not os.path.isfile(os.path.join(preview.root, lang, slug, "index.html")):
+                frames += (f'<section lang="{lang}"><p>No English page: the article is not translated yet, '
+                           "or the quality gate held its translation back ('python build.py check' says why)."
+                           "</p></section>")
+                continue
+            frames += (f'<section lang="{lang}"><p><a href="{escape(url)}" target="_top">{escape(url)}</a></p>'
+                       f'<iframe src="{escape(url)}" title="{label}"></iframe></section>')
         body = _preview_page(f"Preview: {slug}", f'<div class="pair" dir="rtl">{frames}</div>')
         return self.send(200, body, HTML_TYPE, head)
 

@@ -23,13 +23,14 @@ from digest.livereload import overlay_html, read_events
 from digest.problems import Problem
 
 SLUGS = ("al-culture-1-20180218", "bb-economy-17-20180204", "fr-sport-215-20180630")
+ENGLISH = "bb-culture-190-20180606"
 WAIT_S = 20.0
 
 
 def small_project(root: Path) -> Project:
-    """A site folder holding three of the sample articles."""
+    """A site folder holding three of the sample articles, and one with the editors' English."""
     project = make_project(root, sample=False)
-    for slug in SLUGS:
+    for slug in (*SLUGS, ENGLISH):
         shutil.copy(SAMPLE / f"{slug}.md", project.content / f"{slug}.md")
     return project
 
@@ -228,8 +229,8 @@ def test_content_types_and_directory_redirects(server):
         path = "/" + fonts[0].relative_to(server.project.output).as_posix()
         status, headers, _ = server.get(path)
         assert status == 200 and headers["content-type"] == "font/woff2"
-    status, headers, _ = server.get(f"/en/{SLUGS[1]}")
-    assert status == 302 and headers["location"] == f"/en/{SLUGS[1]}/"
+    status, headers, _ = server.get(f"/ar/{SLUGS[1]}")
+    assert status == 302 and headers["location"] == f"/ar/{SLUGS[1]}/"
     assert server.get("/", method="HEAD")[0] == 200
 
 
@@ -268,7 +269,10 @@ def test_symlinks_leading_out_of_the_output_folder_are_refused(server):
 def test_side_by_side_preview(server):
     status, _, body = server.get(f"/_preview/{SLUGS[2]}/")
     assert status == 200
-    assert f'<iframe src="/ar/{SLUGS[2]}/"' in body and f'<iframe src="/en/{SLUGS[2]}/"' in body
+    assert f'<iframe src="/ar/{SLUGS[2]}/"' in body  # no English: the article is not translated
+    assert f'<iframe src="/en/{SLUGS[2]}/"' not in body and "No English page" in body
+    body = server.get(f"/_preview/{ENGLISH}/")[2]  # the editors' English
+    assert f'<iframe src="/en/{ENGLISH}/"' in body
     assert server.get("/_preview/no-such-article/")[0] == 404
     assert server.get(f"/_preview/{SLUGS[2]}")[0] == 302
 
@@ -301,15 +305,15 @@ def test_a_broken_article_shows_an_overlay_until_it_is_fixed(server):
         data = events.wait_for("broken")
         where = f"content/{SLUGS[1]}.md:4"
         assert where in data["overlay"]
-        page = server.page_until(f"/en/{SLUGS[2]}/", lambda b: "__digest_overlay" in b, "the overlay")
+        page = server.page_until(f"/ar/{SLUGS[2]}/", lambda b: "__digest_overlay" in b, "the overlay")
         assert where in page and "invalid YAML" in page
         assert "<b>broken" not in page
         assert server.get("/nowhere/")[2].count("__digest_overlay") == 1  # the 404 page too
     finally:
         replace(path, original)
     events.wait_for("reload")
-    page = server.page_until(f"/en/{SLUGS[2]}/", lambda b: "__digest_overlay" not in b, "no overlay")
-    assert f"/en/{SLUGS[2]}/" in page
+    page = server.page_until(f"/ar/{SLUGS[2]}/", lambda b: "__digest_overlay" not in b, "no overlay")
+    assert f"/ar/{SLUGS[2]}/" in page
     events.close()
 
 
