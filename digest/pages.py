@@ -282,7 +282,8 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
     members = {"ar": list(range(len(entries))), "en": [i for i, e in enumerate(entries) if e.english.title]}
     english_edition = bool(members["en"])
-    editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page) for lang, indexes in members.items()}
+    editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page)
+                for lang, indexes in members.items()}
     changed_set = set(changed) if changed is not None else None
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
