@@ -221,7 +221,10 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         key = translation_key(model, settings, options.cache / MODEL_MEMO)
     except ModelError as exc:
         raise ContentError([Problem(str(model.path), 1, str(exc))]) from None
-    needing = [e for e in wanting if e.english.key != key]
+    # What an entry's English was made under: the translation key, and the gate's mode (a new
+    # mode publishes or holds what the cache holds, without translating again).
+    made_under = f"{key}:{settings.quality}"
+    needing = [e for e in wanting if e.english.key != made_under]
     if not needing:
         return []
     texts: list[str] = []
@@ -258,7 +261,7 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         entry.english = English(title=fields["title"][0], summary=fields["summary"][0],
                                 title_by=fields["title"][1], summary_by=fields["summary"][1],
                                 model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
-                                key="" if waiting else key, held=tuple(held))
+                                key="" if waiting else made_under, held=tuple(held))
         if held and settings.quality == "warn":
             for name, why in held:
                 result.warnings.append(Problem(entry.article.path, 1, f"machine English {name} published "

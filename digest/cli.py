@@ -54,8 +54,11 @@ def make_parser() -> argparse.ArgumentParser:
                             "and a bigger one swaps in a whole new folder)")
 
     check = commands.add_parser("check", help="validate content without writing anything",
-                                description="Check every article as a build would; writes nothing.")
+                                description="Check every article as a build would, and list the machine "
+                                            "translations the quality gate holds back; writes nothing.")
     _site_options(check, output=False)
+    check.add_argument("--cache", type=Path, default=Path(".cache"),
+                       help="cache folder whose translations are checked (default: .cache/)")
     check.add_argument("--fix", action="store_true",
                        help="record source_hash in articles whose English was written by an editor")
 
@@ -77,6 +80,16 @@ def make_parser() -> argparse.ArgumentParser:
         "install", help="install a model from a file, or Arabic-English from the Argos index",
         description="Install an .argosmodel file, or download Arabic-English from the Argos index.")
     install.add_argument("path", nargs="?", type=Path, help="an .argosmodel file")
+
+    translations = commands.add_parser("translations", help="check machine translations",
+                                       description="Tools for machine translations.")
+    translation_commands = translations.add_subparsers(dest="translations_command", metavar="ACTION", required=True)
+    gate = translation_commands.add_parser(
+        "gate", help="run the quality gate over parallel files",
+        description="Read two files as parallel lines (Arabic source, English output) and print "
+                    "'LINE: reason' for each pair the quality gate holds back, then a count.")
+    gate.add_argument("sources", type=Path, metavar="AR_FILE")
+    gate.add_argument("outputs", type=Path, metavar="EN_FILE")
 
     serve = commands.add_parser("serve", help="build, serve and rebuild on changes",
                                 description="Preview the site with live reload.")
@@ -177,7 +190,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from digest.build import BuildOptions, load
 
-    options = BuildOptions(content=args.content, config=args.config)
+    options = BuildOptions(content=args.content, config=args.config, cache=args.cache)
     loaded = load(options)
     if args.fix:
         fixed = [a for a in loaded.articles if a.title_en and a.source_hash != a.arabic_hash()]
@@ -186,9 +199,64 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{article.path}: recorded source_hash {article.arabic_hash()}")
         loaded.warnings = [w for w in loaded.warnings if "source_hash" not in w.message
                            and "title_en" not in w.message]
-    _report(loaded.warnings)
-    print(f"checked {len(loaded.articles)} articles: no errors")
+    held = held_translations(options, args.cache, loaded.config, loaded.articles)
+    _report(loaded.warnings + held)
+    print(f"checked {len(loaded.articles)} articles: no errors" +
+          (f"; {len(held)} machine translations held back" if held else ""))
     return EXIT_OK
+
+
+def held_translations(options, cache: Path, config, articles: list) -> list[Problem]:  # type: ignore[no-untyped-def]
+    """A warning for each machine English field that the quality gate holds back (or, under
+    `quality: warn`, publishes although it found it doubtful), from the translation cache under
+    the installed model's current key."""
+    if config.translation.quality == "off" or not (cache / "translations.sqlite").exists():
+        return []
+    from digest.build import MODEL_MEMO
+    from digest.models import ModelError, find_model
+    from digest.tcache import read_held
+    from digest.text import split_sentences
+    from digest.translate import translation_key
+
+    model = find_model("ar", "en")
+    if model is None:
+        return []
+    try:
+        held = read_held(cache, translation_key(model, config.translation, cache / MODEL_MEMO, keep=False))
+    except ModelError:
+        return []
+    if not held:
+        return []
+    from digest.entries import prepare
+
+    verdict = "held back" if config.translation.quality == "hold" else "published with a warning"
+    found = []
+    for article in articles:
+        fields = []
+        if not article.title_en:
+            fields.append(("title", article.title))
+        if not article.summary_en:
+            fields.append(("summary", article.summary or prepare(article, config).summary))
+        for name, text in fields:
+            why = next((held[s] for s in split_sentences(text) if s in held), "")
+            if why:
+                line = field_line(Path(article.path), name) or article.body_line
+                found.append(Problem(article.path, line, f"machine English {name} {verdict}: {why}", warning=True))
+    return found
+
+
+def field_line(path: Path, key: str) -> int:
+    """The line of `key:` in a file's front matter, or 0."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if re.match(rf"{key}\s*:", line):
+            return number
+    return 0
 
 
 def record_source_hash(path: Path, value: str) -> None:
@@ -251,8 +319,10 @@ def cmd_models(args: argparse.Namespace) -> int:
             found = models.installed_models()
             if not found:
                 print("no translation models installed; install one with 'python build.py models install'")
-            for model in found:
-                print(f"{model.name}\t{model.version}\t{model.from_code} -> {model.to_code}\t{model.path}")
+            in_use = models.choose(found, "ar", "en")
+            for model in sorted(found, key=lambda m: (m.name, str(m.path))):
+                mark = "\t(in use)" if model == in_use else ""
+                print(f"{model.name}\t{model.version}\t{model.from_code} -> {model.to_code}\t{model.path}{mark}")
             return EXIT_OK
         model = models.install_model(args.path) if args.path else models.download_model("ar", "en")
         print(f"installed {model.name} {model.version} ({model.from_code} -> {model.to_code})")
@@ -260,6 +330,22 @@ def cmd_models(args: argparse.Namespace) -> int:
     except models.ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONTENT
+
+
+def cmd_translations(args: argparse.Namespace) -> int:
+    from digest.quality import gate_lines
+
+    try:
+        sources = args.sources.read_text(encoding="utf-8-sig").splitlines()
+        outputs = args.outputs.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    held = gate_lines(sources, outputs)
+    for number, reason in held:
+        print(f"{number}: {reason}")
+    print(f"{len(held)} of {max(len(sources), len(outputs))} pairs held back")
+    return EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -271,4 +357,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 HANDLERS = {"build": cmd_build, "check": cmd_check, "new": cmd_new, "summarize": cmd_summarize,
-            "models": cmd_models, "serve": cmd_serve}
+            "models": cmd_models, "translations": cmd_translations, "serve": cmd_serve}

@@ -113,11 +113,11 @@ class Model:
             found.extend(sorted(p for p in self.model_dir.rglob("*") if p.is_file()))
         return found
 
-    def fingerprint(self, memo: Path | None = None) -> str:
+    def fingerprint(self, memo: Path | None = None, keep: bool = True) -> str:
         """A hash of files(). Hashing a real model's few hundred megabytes takes a while, so the
         digest is kept in `memo` (a JSON file) with the files' stamps, and hashed again only
-        when a stamp changed."""
-        return _fingerprint(self, memo)
+        when a stamp changed. `keep=False` reads the memo but never writes it."""
+        return _fingerprint(self, memo, keep)
 
     def argos(self) -> argos_package.Package:
         """The argostranslate ``Package`` (tokenizer, target prefix...)."""
@@ -162,7 +162,7 @@ def _stamps(paths: list[Path]) -> list[list]:
     return out
 
 
-def _fingerprint(model: Model, memo: Path | None) -> str:
+def _fingerprint(model: Model, memo: Path | None, keep: bool) -> str:
     import hashlib
 
     try:
@@ -189,7 +189,7 @@ def _fingerprint(model: Model, memo: Path | None) -> str:
     except OSError as e:
         raise ModelError(f"{model.path}: cannot read the package: {_one_line(e)}") from None
     value = digest.hexdigest()
-    if memo is not None:
+    if memo is not None and keep:
         if not isinstance(known, dict):
             known = {}
         known[str(model.path)] = {"stamps": stamps, "digest": value}

@@ -50,6 +50,7 @@ WATCH_STEP_MS = 50  # a change waits this long for more in the same burst (an ed
 WATCH_DEBOUNCE_MS = 1600  # ... but a long burst is cut at this length
 RESCAN_ABOVE = 50  # more changes than this in one burst: scan the content folder rather than trust them
 WATCH_READY_S = 10  # at most this long between the first build and the "serving" line
+LANDED_EVERY_S = 2.0  # translations landing in the background rebuild at most this often
 CONFIG_POLL_MS = 500  # the settings file is polled: editors replace it by rename, which loses a file watch
 
 TYPES = {
@@ -111,6 +112,11 @@ class Preview:
     def __init__(self, options: BuildOptions):
         self.options = options
         self.builder = Builder(options)
+        # Pages come first: a build publishes what the translation cache holds, and the rest is
+        # translated in the background (see translate_in_background).
+        self.builder.translate_later = True
+        self.translator: threading.Thread | None = None
+        self.landed = threading.Event()  # set when the background pass committed a chunk
         self.hub = Hub()
         self.stop = threading.Event()
         self.watching = threading.Event()  # set once the watcher reports: edits from then on are seen
@@ -141,12 +147,18 @@ class Preview:
                 traceback.print_exc()
             return self._failed([problem])
         self.slugs = frozenset(article.slug for article, _ in list(self.builder.entries.values()))
+        if result.untranslated and (self.translator is None or not self.translator.is_alive()):
+            self.translator = threading.Thread(target=self.translate_in_background, args=(result.untranslated,),
+                                               name="digest-translate", daemon=True)
+            self.translator.start()
         was_broken = self.hub.broken
         theme = str(options.theme.resolve())
         in_theme = [p for p in changed or () if _inside(p, theme)]
         if changed is None:
             print(result.summary_line(), flush=True)
             _print_problems(result.warnings)
+        elif not changed:
+            print(f"translations arrived: {result.summary_line()}", flush=True)
         else:
             print(f"rebuilt after {len(changed)} change(s): {result.summary_line()}", flush=True)
             _print_problems([w for w in result.warnings if os.path.realpath(w.path) in changed])
@@ -161,6 +173,32 @@ class Preview:
         else:
             self.hub.publish(RELOAD)
         return None
+
+    def translate_in_background(self, texts: list[str]) -> None:
+        """Translate what the last build left untranslated, a chunk at a time; each committed
+        chunk sets `landed`, and the watcher rebuilds with it (at most every LANDED_EVERY_S)."""
+        from digest.build import MODEL_MEMO
+        from digest.config import load_config
+        from digest.models import ModelError, find_model
+        from digest.tcache import TranslationCache
+        from digest.translate import translate_texts, translation_key
+
+        options = self.options
+        try:
+            settings = load_config(options.config, options.base_url).translation
+            model = find_model("ar", "en")
+            if model is None:
+                return
+            key = translation_key(model, settings, options.cache / MODEL_MEMO)
+            print(f"translating {len(texts)} texts in the background", flush=True)
+            with TranslationCache(options.cache, warn=lambda m: print(f"note: {m}", file=sys.stderr)) as cache:
+                translate_texts(texts, model, cache, settings, key, progress=False,
+                                note=lambda m: print(f"note: {m}", file=sys.stderr, flush=True),
+                                on_chunk=lambda _count: self.landed.set())
+        except (ContentError, ModelError, OSError) as exc:
+            print(f"background translation stopped: {exc}", file=sys.stderr, flush=True)
+        finally:
+            self.landed.set()
 
     def _failed(self, problems: list[Problem]) -> None:
         _print_problems(problems)
@@ -183,6 +221,7 @@ class Preview:
         config = options.config.resolve()
         ignore = [options.output.resolve(), options.cache.resolve()]
         config_stamp = _stamp(config)
+        landed_at = 0.0
         while not self.stop.is_set():
             # What changed before this watch began (during the first build, or while the watcher
             # restarted) was never reported: the first rebuild after it scans the whole folder.
@@ -204,6 +243,11 @@ class Preview:
                         # A burst of many changes (a checkout) may have lost events on the way.
                         self.rebuild(changed, rescan=rescan or len(changed) > RESCAN_ABOVE)
                         rescan = False
+                    elif self.landed.is_set() and time.monotonic() - landed_at >= LANDED_EVERY_S:
+                        self.landed.clear()
+                        landed_at = time.monotonic()
+                        self.builder.translations_landed = True
+                        self.rebuild(set())
             except Exception as exc:  # e.g. a watched folder was deleted: watch again shortly
                 print(f"watcher: {exc}; watching again", file=sys.stderr, flush=True)
                 self.stop.wait(1.0)

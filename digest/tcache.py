@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["FILENAME", "Cached", "TranslationCache"]
+__all__ = ["FILENAME", "Cached", "TranslationCache", "read_held"]
 
 FILENAME = "translations.sqlite"
 Cached = tuple[str, str]  # (English, why the gate held it back or "")
@@ -250,3 +250,19 @@ class TranslationCache:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def read_held(cache_dir: Path, key: str) -> dict[str, str]:
+    """Every sentence held back under `key`, with the reason, read without writing anything
+    (`check` writes nothing); {} when the file is missing, locked or unusable."""
+    path = Path(cache_dir) / FILENAME
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return {}
+    try:
+        return dict(conn.execute("SELECT source, held FROM sentences WHERE key = ? AND held != ''", (key,)))
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()

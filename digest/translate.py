@@ -118,10 +118,11 @@ def _library_versions() -> tuple[str, ...]:
     return tuple(found)
 
 
-def translation_key(model: Model, config: TranslationConfig, memo: Path | None = None) -> str:
+def translation_key(model: Model, config: TranslationConfig, memo: Path | None = None, keep: bool = True) -> str:
     """What a translation is cached and published under: the package's identity and every
-    setting that changes its output. `memo`: where the package's file hash is kept."""
-    parts = (model.code or model.name, model.version, model.fingerprint(memo), config.beam_size,
+    setting that changes its output. `memo`: where the package's file hash is kept (see
+    Model.fingerprint)."""
+    parts = (model.code or model.name, model.version, model.fingerprint(memo, keep), config.beam_size,
              config.max_output_ratio, LENGTH_STEP, LENGTH_EXTRA, config.compute_type, config.device,
              _library_versions(), DECODER_VERSION)
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()

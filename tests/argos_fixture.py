@@ -248,6 +248,7 @@ def _build_spec(
     ffn: int,
     seed: int,
     output_tokens: float,
+    latin_only: bool = False,
 ) -> TransformerSpec:
     """A pre-norm Transformer (the OpenNMT-py layout Argos models use), seeded.
 
@@ -307,6 +308,14 @@ def _build_spec(
     dec.projection.weight[eos, :] = 0.0
     dec.projection.weight[eos, 0] = _EOS_WEIGHT
     dec.projection.bias[eos] = -_EOS_WEIGHT
+    if latin_only:
+        # Only pieces of Latin letters can win, and never </s>: the output is English-looking
+        # text that runs on until the length cap, as a real model does when it loops.
+        for index, piece in enumerate(vocab):
+            letters = piece.replace("\u2581", "")
+            if not (letters and letters.isascii() and letters.isalpha()):
+                dec.projection.weight[index, :] = 0.0
+                dec.projection.bias[index] = -1e4
 
     spec.register_source_vocabulary(vocab)
     spec.register_target_vocabulary(vocab)
@@ -329,6 +338,8 @@ def build_argos_package(
     target_prefix: str = "",
     from_code: str = "ar",
     to_code: str = "en",
+    latin_only: bool = False,
+    code: str | None = None,
 ) -> Path:
     """Build ``translate-<from>_<to>-<version>.argosmodel`` in ``out_dir``; return its path.
 
@@ -339,6 +350,8 @@ def build_argos_package(
     vocabulary; ``version`` changes only the metadata and the names, so two
     versions translate identically.  ``output_tokens`` is roughly the length
     of every translation, in tokens (a random model has no notion of length).
+    ``latin_only``: the model writes only Latin pieces and never stops by itself
+    (it runs to the length cap). ``code``: metadata.json's ``code``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -354,6 +367,7 @@ def build_argos_package(
         ffn=ffn,
         seed=seed,
         output_tokens=output_tokens,
+        latin_only=latin_only,
     )
     metadata = {
         "package_version": version,
@@ -368,6 +382,8 @@ def build_argos_package(
     }
     if target_prefix:
         metadata["target_prefix"] = target_prefix
+    if code:
+        metadata["code"] = code
 
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         package_dir = Path(tmp) / top

@@ -1,0 +1,253 @@
+"""The English edition with real (tiny) Argos packages: the quality gate, the translation key,
+resumable passes, per-field editor English, and an edition that holds only English."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+import html5lib
+import pytest
+from argos_fixture import build_argos_package
+from conftest import ROOT, Project, article, child_env, make_project, tree_bytes
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+
+
+@pytest.fixture(scope="module")
+def gibberish(tmp_path_factory) -> Path:
+    """Writes Arabic-script gibberish (its vocabulary is shared by both languages)."""
+    return build_argos_package(tmp_path_factory.mktemp("gibberish"))
+
+
+@pytest.fixture(scope="module")
+def looping(tmp_path_factory) -> Path:
+    """Same name and version, other weights: writes only Latin pieces, until the length cap."""
+    return build_argos_package(tmp_path_factory.mktemp("looping"), latin_only=True)
+
+
+def settings(quality: str = "hold", beam_size: int = 2) -> str:
+    return f"translation:\n  quality: {quality}\n  beam_size: {beam_size}\n"
+
+
+def three_articles(project: Project) -> None:
+    project.write("one.md", article(title="عنوان الخبر الأول", summary='"الجملة الأولى. والجملة الثانية."'))
+    project.write("two.md", article(title="خبر ثان", date="2016-09-02T10:00:00+03:00", category="economy"))
+    project.write("three.md", article(title="خبر ثالث", date="2016-09-03T10:00:00+03:00",
+                                      title_en='"A third story"', summary_en='"What the editors wrote."'))
+
+
+def counts(stdout: str) -> tuple[int, int, int]:
+    match = re.search(r"translated (\d+) sentences \((\d+) cached, (\d+) held back\)", stdout)
+    assert match, stdout
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def install(project: Project, package: Path) -> None:
+    project.run("models", "install", str(package), check=True)
+
+
+def parse(path: Path):
+    return html5lib.parse(path.read_bytes(), treebuilder="lxml", namespaceHTMLElements=False)
+
+
+def english_pages(project: Project) -> set[str]:
+    return {p.parent.name for p in (project.output / "en").glob("*/index.html")
+            if p.parent.name not in ("category", "page")}
+
+
+def test_held_back_output_is_never_published_and_check_says_why(empty_project, gibberish):
+    empty_project.config.write_text(settings("hold"), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, gibberish)
+    translated, cached, held = counts(empty_project.build().stdout)
+    assert translated >= 4 and cached == 0 and held >= 3  # titles and summaries of one.md and two.md
+    assert english_pages(empty_project) == {"three"}  # only the editors' English is published
+    feed = feedparser.parse((empty_project.output / "en" / "feed.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["A third story"]
+    check = empty_project.run("check", check=True)
+    assert "content/one.md:2: warning: machine English title held back: Arabic letters" in check.stderr
+    assert "content/one.md:4: warning: machine English summary held back: Arabic letters" in check.stderr
+    assert "content/two.md:2: warning: machine English title held back" in check.stderr
+    assert "machine translations held back" in check.stdout
+    # Held back is remembered: the next build translates nothing and still holds them.
+    assert counts(empty_project.build().stdout)[0] == 0
+    (empty_project.cache / next(empty_project.cache.glob("manifest-*.pickle")).name).unlink()
+    assert counts(empty_project.build().stdout)[:1] == (0,)
+    # The gate off: what the cache holds is published, without translating again.
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    assert counts(empty_project.build().stdout)[0] == 0
+    assert english_pages(empty_project) == {"one", "two", "three"}
+
+
+def test_the_looping_model_is_held_back_and_publishes_with_the_gate_off(empty_project, gibberish, looping):
+    empty_project.config.write_text(settings("hold"), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, gibberish)
+    first, _, _ = counts(empty_project.build().stdout)
+    # Other weights under the same name and version: everything is translated again.
+    install(empty_project, looping)
+    translated, cached, held = counts(empty_project.build().stdout)
+    assert (translated, cached) == (first, 0) and held >= 3
+    assert english_pages(empty_project) == {"three"}
+    check = empty_project.run("check", check=True).stderr
+    assert "held back: hit the length cap" in check or "held back: too long" in check
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    assert counts(empty_project.build().stdout)[0] == 0
+    assert english_pages(empty_project) == {"one", "two", "three"}
+    page = parse(empty_project.output / "en" / "one" / "index.html")
+    title = page.find(".//h1").text
+    assert title and not ARABIC.search(title) and len(title) < 400  # capped by the source's length
+    assert page.find(".//bdi[@class='model']").text == "translate-ar_en 1.0"
+
+
+def test_changing_beam_size_translates_again(empty_project, gibberish):
+    empty_project.config.write_text(settings("off", beam_size=2), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, gibberish)
+    first, _, _ = counts(empty_project.build().stdout)
+    empty_project.config.write_text(settings("off", beam_size=3), encoding="utf-8")
+    assert counts(empty_project.build().stdout)[:2] == (first, 0)
+    empty_project.config.write_text(settings("off", beam_size=2), encoding="utf-8")
+    assert counts(empty_project.build().stdout)[:2] == (0, first)  # the first pass is still cached
+
+
+def test_a_package_code_names_the_translation(empty_project, tmp_path):
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, build_argos_package(tmp_path / "coded", code="translate-ar_en-news", version="2.1"))
+    empty_project.build()
+    page = parse(empty_project.output / "en" / "one" / "index.html")
+    assert page.find(".//bdi[@class='model']").text == "translate-ar_en-news 2.1"
+    listing = empty_project.run("models", "list", check=True).stdout
+    assert re.search(r"^translate-ar_en\t2\.1\tar -> en\t.*\t\(in use\)$", listing, re.M)
+
+
+def test_editor_fields_stand_alone_and_the_page_says_which_is_which(empty_project, gibberish):
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    empty_project.write("t.md", article(title="خبر", title_en='"Title from the desk"'))
+    empty_project.write("s.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00",
+                                        summary_en='"A summary from the desk."'))
+    install(empty_project, gibberish)
+    empty_project.build()
+    title_only = "".join(parse(empty_project.output / "en" / "t" / "index.html").find(
+        ".//p[@class='provenance']").itertext())
+    assert title_only.startswith("Title by the editors; summary machine-translated by translate-ar_en 1.0")
+    summary_only = parse(empty_project.output / "en" / "s" / "index.html")
+    assert "A summary from the desk." in " ".join(summary_only.getroot().itertext())
+    provenance = "".join(summary_only.find(".//p[@class='provenance']").itertext())
+    assert provenance.startswith("Title machine-translated by translate-ar_en 1.0; summary by the editors.")
+
+
+def test_translation_settings_are_type_checked_with_their_line(empty_project):
+    empty_project.config.write_text('title:\n  ar: "س"\n  en: "S"\ntranslation:\n  device: gpu\n'
+                                    '  beam_size: "4"\n  quality: strict\n', encoding="utf-8")
+    empty_project.write("a.md", article())
+    done = empty_project.run("build")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "site.yaml:5: translation device must be cpu, cuda or auto, not 'gpu'" in done.stderr
+    assert "site.yaml:6: translation beam_size must be a whole number from 1 to 16, not '4'" in done.stderr
+    assert "site.yaml:7: translation quality must be hold, warn or off, not 'strict'" in done.stderr
+
+
+def test_device_auto_falls_back_to_the_cpu_with_a_note(packages, package_zip, monkeypatch):
+    import ctranslate2
+
+    from digest.config import TranslationConfig
+    from digest.models import install_model
+    from digest.translate import _translators, load_translator
+
+    model = install_model(package_zip)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)  # as on a GPU host CUDA can't run
+    _translators.clear()
+    notes: list[str] = []
+    translator = load_translator(model, TranslationConfig(device="auto", threads=1), notes.append)
+    assert translator.device == "cpu"
+    assert len(notes) == 1 and notes[0].startswith("CUDA could not start") and "\n" not in notes[0]
+
+
+@pytest.fixture
+def packages(tmp_path, monkeypatch) -> Path:
+    directory = tmp_path / "argos-packages"
+    directory.mkdir()
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def package_zip(gibberish) -> Path:
+    return gibberish
+
+
+def many_articles(project: Project, count: int) -> None:
+    for i in range(count):
+        project.write(f"a{i:04}.md", article(
+            title=f"عنوان الخبر رقم {i} عن موضوع مهم", date=f"2018-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00+03:00",
+            body=f"الفقرة الأولى من الخبر {i} فيها تفاصيل.\n\nوالفقرة الثانية تذكر الرقم {i * 7} وأمورا أخرى.",
+            category=("economy", "culture", "sport")[i % 3]))
+
+
+def test_a_pass_killed_half_way_keeps_its_chunks_and_ends_as_an_uninterrupted_one(tmp_path, gibberish):
+    interrupted = make_project(tmp_path / "interrupted", sample=False, settings=settings("off"))
+    many_articles(interrupted, 2000)
+    install(interrupted, gibberish)
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build"], cwd=interrupted.root,
+                               env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    database = interrupted.cache / "translations.sqlite"
+    deadline = time.monotonic() + 240
+    rows = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=0.1) as conn:
+                rows = conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]
+        except sqlite3.Error:
+            rows = 0
+        if rows:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the pass ended before a chunk could be seen: make it longer"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    resumed = interrupted.build()
+    translated, cached, _ = counts(resumed.stdout)
+    assert cached >= rows > 0 and translated > 0
+    assert not list(interrupted.cache.glob("articles-*.tmp"))
+    whole = make_project(tmp_path / "whole", sample=False, settings=settings("off"))
+    many_articles(whole, 2000)
+    whole.build()
+    assert tree_bytes(interrupted.output) == tree_bytes(whole.output)
+
+
+def test_progress_estimates_are_within_a_factor_of_two_after_a_tenth(monkeypatch):
+    """Chunks mix long and short sentences, and the estimate weighs tokens: after the first 10%
+    of a pass whose cost follows its tokens, the time left is right within a factor of 2."""
+    import random
+
+    from digest import progress
+    from digest.config import TranslationConfig
+    from digest.translate import chunks
+
+    rng = random.Random(1)
+    tokens = [["x"] * rng.choice([3, 5, 8, 12, 20, 40, 70]) for _ in range(3000)]
+    plan = chunks(tokens, TranslationConfig())
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    meter = progress.Progress(len(tokens), "translating", "sentence", False, 0,
+                              work=sum(len(t) + 1 for t in tokens))
+    cost = sum(0.002 + 0.001 * len(tokens[i]) for indexes, _ in plan for i in indexes)
+    spent = 0.0
+    for indexes, _ in plan:
+        step = sum(0.002 + 0.001 * len(tokens[i]) for i in indexes)
+        spent += step
+        clock[0] = spent
+        meter.update(len(indexes), sum(len(tokens[i]) + 1 for i in indexes))
+        if meter.done >= len(tokens) / 10 and meter.done < len(tokens):
+            left, actual = meter.left(), cost - spent
+            assert left is not None and actual / 2 <= left <= actual * 2, (meter.done, left, actual)
+    meter.close()
