@@ -49,6 +49,7 @@ class ServeProcess:
             cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []
+        self.before_url: list[str] = []  # what it printed up to its URL
         threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout.put), daemon=True).start()
         threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr.append), daemon=True).start()
         self.url = self._wait_for_url()
@@ -69,6 +70,7 @@ class ServeProcess:
                 if self.proc.poll() is not None:
                     break
                 continue
+            self.before_url.append(line)
             found = re.search(r"(http://\S+/)", line)
             if found:
                 return found.group(1)
@@ -512,3 +514,33 @@ def test_a_second_session_on_another_port_links_to_itself(tmp_path):
             assert code == 0, stderr
         assert f'rel="canonical" href="{running.url}ar/{SLUGS[0]}/"' in body
     assert urls[0] != urls[1]
+
+
+def test_the_preview_answers_before_translating_and_reloads_as_translations_land(tmp_path):
+    """With a model installed and nothing cached, the first build publishes without translating;
+    a background pass translates, and open pages reload once its chunks land."""
+    from argos_fixture import build_argos_package
+
+    project = small_project(tmp_path / "project")
+    project.config.write_text("translation:\n  quality: off\n", encoding="utf-8")  # the test model writes gibberish
+    package = build_argos_package(tmp_path / "argos")
+    env = child_env(ARGOS_PACKAGES_DIR=str(project.root / "no-models"))
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "models", "install", str(package)],
+                   cwd=project.root, env=env, check=True, capture_output=True, timeout=120)
+    with ServeProcess(project) as server:
+        _, _, body = server.get(f"/ar/{SLUGS[0]}/")
+        first = re.search(r'data-generation="([^"]+)"', body)
+        assert first is not None
+        events = EventStream(server, f"?since={first.group(1)}")
+        events.wait_for("reload")
+        page = server.page_until(f"/en/{SLUGS[0]}/", lambda b: "translate-ar_en 1.0" in b, "machine English")
+        assert 'lang="en"' in page
+        events.close()
+        code, _ = server.stop()
+    lines = list(server.before_url)
+    while not server.stdout.empty():
+        lines.append(server.stdout.get())
+    printed = "".join(lines)
+    assert re.search(r"translated 0 sentences \(0 cached, 0 held back\); \d+ texts wait for translation", printed)
+    assert "translating" in printed and "translations arrived" in printed
+    assert code == 0
