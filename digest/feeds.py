@@ -68,7 +68,10 @@ def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[st
         if lang == "ar":
             title, description = a.title, entry.summary
         else:
-            title, description = entry.english.title, entry.english.summary
+            english = entry.english
+            title, description = english.title, english.summary
+            if english.machine:  # a reader of the feed is told, as a reader of the page is
+                description = f"{description} (Machine translation by {english.model}.)".lstrip()
         category = config.category_name(a.category, lang) if a.category else ""
         out.append((entry.slug, rfc822_date(a.date), title, description, category))
     return out

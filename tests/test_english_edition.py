@@ -105,6 +105,13 @@ def test_the_looping_model_is_held_back_and_publishes_with_the_gate_off(empty_pr
     title = page.find(".//h1").text
     assert title and not ARABIC.search(title) and len(title) < 400  # capped by the source's length
     assert page.find(".//bdi[@class='model']").text == "translate-ar_en 1.0"
+    feed = feedparser.parse((empty_project.output / "en" / "feed.xml").read_bytes())
+    assert not feed.bozo and len(feed.entries) == 3
+    assert not any(ARABIC.search(e.title) for e in feed.entries)
+    machine = [e for e in feed.entries if e.title != "A third story"]
+    assert all("Machine translation by translate-ar_en 1.0." in e.summary for e in machine)
+    sitemap = (empty_project.output / "sitemap.xml").read_text(encoding="utf-8")
+    assert all(f"/en/{slug}/" in sitemap for slug in ("one", "two", "three"))
 
 
 def test_changing_beam_size_translates_again(empty_project, gibberish):
@@ -251,3 +258,28 @@ def test_progress_estimates_are_within_a_factor_of_two_after_a_tenth(monkeypatch
             left, actual = meter.left(), cost - spent
             assert left is not None and actual / 2 <= left <= actual * 2, (meter.done, left, actual)
     meter.close()
+
+
+def test_ctrl_c_during_a_pass_keeps_its_chunks_and_leaves_no_temporary_file(tmp_path, gibberish):
+    project = make_project(tmp_path / "project", sample=False, settings=settings("off"))
+    many_articles(project, 2000)
+    install(project, gibberish)
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build"], cwd=project.root,
+                               env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database = project.cache / "translations.sqlite"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=0.1) as conn:
+                if conn.execute("SELECT COUNT(*) FROM sentences").fetchone()[0]:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    assert process.poll() is None, "the pass ended before a chunk could be seen: make it longer"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert [p.name for p in project.cache.iterdir() if p.name.endswith(".tmp")] == []
+    translated, cached, _ = counts(project.build().stdout)
+    assert cached > 0 and translated > 0
