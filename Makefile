@@ -6,13 +6,15 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: site test install test-deps lint bench
 
-# torch comes first and pinned: argostranslate depends on it (through stanza), and without the
-# pin pip takes a multi-gigabyte CUDA build. The project itself never imports torch.
+# argostranslate without its dependencies: the project imports only argostranslate.package and
+# .settings (which need packaging and sentencepiece, in pyproject.toml); the rest of what it asks
+# for is stanza, spaCy and torch, gigabytes never imported. `pip install -e '.[full]'` has them.
+ARGOS := argostranslate>=1.9,<2
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --no-deps '$(ARGOS)'
 	touch $@
 
 install: $(VENV)/.installed
