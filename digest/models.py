@@ -32,7 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from argostranslate import settings as argos_settings
+try:
+    from argostranslate import settings as argos_settings
+except ImportError:  # an install without it: nothing can be found, and installing says why
+    argos_settings = None  # type: ignore[assignment]
+
+MISSING_ARGOS = ("argostranslate is not installed: run 'make install', or "
+                 "pip install --no-deps 'argostranslate>=1.9,<2'")
 
 # The installing and downloading half of this module imports what it needs (zipfile, socket,
 # packaging...) when called: a build that only checks what is installed does not pay for them.
@@ -54,7 +60,7 @@ else:
 
     # Loaded on first use: a build that only needs to know whether any package is installed
     # (the usual case, see installed_listing) does not pay for it and sentencepiece.
-    argos_package = _lazy("argostranslate.package")
+    argos_package = _lazy("argostranslate.package") if argos_settings is not None else None
 
 __all__ = [
     "Model",
@@ -135,13 +141,17 @@ def _one_line(error: BaseException | str) -> str:
 def packages_dir() -> Path:
     """Where packages are installed: ``$ARGOS_PACKAGES_DIR`` now, else Argos's setting."""
     env = os.environ.get("ARGOS_PACKAGES_DIR")
-    return Path(env) if env else Path(argos_settings.package_data_dir)
+    if env:
+        return Path(env)
+    if argos_settings is None:
+        raise ModelError(MISSING_ARGOS)
+    return Path(argos_settings.package_data_dir)
 
 
 def _search_dirs() -> list[Path]:
     """The packages directory plus Argos's extra (snap) package directories."""
     dirs = [packages_dir()]
-    for extra in argos_settings.package_dirs[1:]:
+    for extra in argos_settings.package_dirs[1:] if argos_settings is not None else ():
         if Path(extra) not in dirs:
             dirs.append(Path(extra))
     return dirs
@@ -259,7 +269,10 @@ def installed_listing() -> list[tuple[str, int, int]]:
 
     Cheap (no package is read), and it changes whenever what ``find_model`` answers can change:
     a build's fingerprint uses it, and with nothing installed ``find_model`` stops here.
+    Without argostranslate nothing can be read, so nothing is listed.
     """
+    if argos_settings is None:
+        return []
     found = []
     for directory in _search_dirs():
         try:

@@ -260,3 +260,13 @@ def test_download_link_broken(packages: Path, index_server) -> None:
     with pytest.raises(ModelError, match=r"cannot download ar->en: .*404"):
         download_model("ar", "en", timeout=5)
     assert _leftovers(packages) == []
+
+
+def test_the_install_brings_no_torch_stanza_or_spacy() -> None:
+    """`make install` takes argostranslate without its dependencies (see the Makefile): the
+    environment the tests run in has none of its text pipeline, and translation still works
+    (test_model_modules_do_not_import_heavy_packages)."""
+    import importlib.util
+
+    assert importlib.util.find_spec("argostranslate.package") is not None
+    assert [name for name in ("torch", "stanza", "spacy") if importlib.util.find_spec(name)] == []
