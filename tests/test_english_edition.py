@@ -283,3 +283,18 @@ def test_ctrl_c_during_a_pass_keeps_its_chunks_and_leaves_no_temporary_file(tmp_
     assert [p.name for p in project.cache.iterdir() if p.name.endswith(".tmp")] == []
     translated, cached, _ = counts(project.build().stdout)
     assert cached > 0 and translated > 0
+
+
+def test_without_a_terminal_progress_prints_even_while_no_chunk_finishes(monkeypatch, capsys):
+    from digest import progress
+
+    monkeypatch.setattr(progress, "PLAIN_EVERY_S", 0.05)
+    meter = progress.Progress(100, "translating", "sentence", True, 0, work=1000)
+    time.sleep(0.3)  # a long first chunk: nothing finished yet
+    silent = capsys.readouterr().err
+    assert silent.count("translating: 0/100 sentences") >= 3 and "time left unknown yet" in silent
+    meter.update(50, 500)
+    time.sleep(0.12)
+    meter.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert any("50/100 sentences" in line and "s left" in line for line in lines)
