@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
 
-from digest.build import Builder, BuildOptions, stamp
+from digest.build import Builder, BuildOptions, output_place, stamp
 from digest.livereload import (
     BROKEN,
     CLIENT_JS,
@@ -42,6 +42,7 @@ from digest.livereload import (
     sse,
 )
 from digest.output import OutputBusy
+from digest.placement import OutputRefused
 from digest.problems import ContentError, Problem
 
 PREVIEW_PATH = "/_preview/"
@@ -133,7 +134,7 @@ class Preview:
             result = self.builder.build(None if rescan else changed)
         except ContentError as exc:
             return self._failed(exc.problems)
-        except OutputBusy as exc:
+        except (OutputBusy, OutputRefused) as exc:
             return self._failed([Problem(str(options.output), 1, str(exc))])
         except Exception as exc:  # a template error, or a bug: either way the server keeps serving
             problem = problem_from(exc, options.templates)
@@ -474,7 +475,13 @@ class CtrlC:
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken."""
+    """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken, 2
+    if the output folder is refused (see digest.placement)."""
+    try:
+        output_place(options)  # before the port, the cache or the output is touched
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         server = PreviewServer(host, port)
     except OSError as exc:
