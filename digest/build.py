@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, TypeVar
 from digest import i18n
 from digest.config import LANGS, Config, load_config
 from digest.content import Article, check_unique_slugs, content_files, read_article
-from digest.output import OutputLock, SiteWriter, commit_patch, recover, same_file, staging_dir, swap_in
+from digest.output import (
+    OutputLock,
+    SiteWriter,
+    clean_leftovers,
+    commit_patch,
+    discard,
+    recover,
+    same_file,
+    staging_dir,
+    swap_in,
+)
+from digest.placement import MARKER, MARKER_TEXT, Place, check_output, shown_path
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
 
@@ -52,6 +63,7 @@ class BuildOptions:
     strict: bool = False
     jobs: int = 0  # 0: one worker per core
     in_place: bool = False  # preview: update the output folder file by file instead of swapping
+    force: bool = False  # replace a non-empty output folder that this project did not build
     progress: bool | None = None  # None: when stderr is a terminal
 
     @property
@@ -402,6 +414,9 @@ class Builder:
         options = self.options
         started = time.perf_counter()
         result = BuildResult()
+        place = output_place(options)  # before anything is read or written
+        out, work = place.output, place.work
+        clean_leftovers(work, out)
         config = load_config(options.config, options.base_url)
         settings = _settings_key(options)
         scanned = self._scan(changed)
@@ -409,7 +424,7 @@ class Builder:
         page_settings = _page_settings_key(options, settings) + templates_key(options.templates)
         fingerprint = _fingerprint(_inputs_key(options, page_settings), scanned[0])
         manifest_path = manifest_file(options)
-        previous = _read_manifest(manifest_path, options.output)
+        previous = _read_manifest(manifest_path, out)
         mark = result.phase("scan", started)
         if previous.get("fingerprint") == fingerprint and not self.translations_landed:
             result.unchanged = True
@@ -464,34 +479,40 @@ class Builder:
         old_keys = SiteKeys(*previous["keys"]) if previous.get("page_settings") == page_settings else None
         plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous["shape"], old_keys))
         mark = result.phase("plan", mark)
-        with OutputLock(options.output):
-            recover(options.output)
+        with OutputLock(work):
+            recover(work, out)
             keys = plan.keys()
             stale = keys.stale(old_keys)
             # A few pages changed: stage only those and move them in one by one. Most changed:
-            # stage a whole site (unchanged pages hard-linked) and swap it in at once.
-            patch = old_keys is not None and (options.in_place or len(stale) * 2 <= len(keys))
-            writer = SiteWriter(staging_dir(options.output))
-            if not patch:
-                rendered = set(stale)
-                stale += [path for path in keys.paths() if path not in rendered
-                          and not writer.link_from(options.output, path)]
-            todo = plan.pages(stale)
-            _render_pages(todo, renderer, writer, options)
-            mark = result.phase("render", mark)
-            static, static_keys = _write_static(writer, renderer, plan, config, options.theme, options.output,
-                                                page_settings, previous)
-            mark = result.phase("feeds", mark)
-            if patch:
-                manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
-                _patch_in(writer, options.output, keys.gone(old_keys), todo, static, previous)
-            else:
-                swap_in(writer.root, options.output, background_cleanup=len(keys) > 2000)
+            # stage a whole site (unchanged pages hard-linked) and swap it in at once. Into a mount
+            # point or a link's target, which are never swapped, files always move in one by one.
+            patch = place.in_place or (old_keys is not None and (options.in_place or len(stale) * 2 <= len(keys)))
+            writer = SiteWriter(staging_dir(work))
+            try:
+                if not patch:
+                    rendered = set(stale)
+                    stale += [path for path in keys.paths() if path not in rendered
+                              and not writer.link_from(out, path)]
+                todo = plan.pages(stale)
+                _render_pages(todo, renderer, writer, options)
+                mark = result.phase("render", mark)
+                static, static_keys = _write_static(writer, renderer, plan, config, options.theme, out,
+                                                    page_settings, previous)
+                mark = result.phase("feeds", mark)
+                if patch:
+                    manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
+                    _patch_in(writer, work, out, None if old_keys is None else keys.gone(old_keys), todo,
+                              static, previous)
+                else:
+                    swap_in(writer.root, out, background_cleanup=len(keys) > 2000)
+            except BaseException:
+                discard(writer.root)  # a site-sized folder: not kept until the next build
+                raise
             mark = result.phase("swap", mark)
         result.articles = len(entries)
         result.pages = len(keys) + 2
         result.rendered, result.reused = len(todo), len(keys) - len(todo)
-        _write_manifest(manifest_path, options.output, keys, static, fingerprint, page_settings, static_keys,
+        _write_manifest(manifest_path, out, keys, static, fingerprint, page_settings, static_keys,
                         result, plan)
         if self.save_each_build:
             self._save_formats()  # render workers formatted day headings too
@@ -570,6 +591,17 @@ class Builder:
 def build(options: BuildOptions) -> BuildResult:
     """One build with the state kept in the cache folder."""
     return Builder(options).build()
+
+
+def output_place(options: BuildOptions) -> Place:
+    """Where a build with these options publishes; raises OutputRefused (see digest.placement)
+    when its output folder overlaps the site's sources or is not this project's to replace."""
+    sources = {f"the {what} folder {shown_path(path)}": path for what, path in
+               (("content", options.content), ("templates", options.templates), ("theme", options.theme))}
+    holders = {f"the project folder {shown_path(options.root)} (it holds {options.config.name})": options.root,
+               f"the cache folder {shown_path(options.cache)}": options.cache}
+    return check_output(options.output, sources, holders, options.force,
+                        lambda real: bool(_read_manifest(manifest_file(options), real)))
 
 
 _READ_JOB: tuple[list[tuple[str, str]], Config, bool, bool] | None = None
@@ -842,19 +874,34 @@ def _freeze_once() -> None:
         _FROZEN = True
 
 
-def _patch_in(writer: SiteWriter, output: Path, gone_pages: list[str], todo: list[Page], static: list[str],
-              previous: dict) -> None:
+def _patch_in(writer: SiteWriter, work: Path, output: Path, gone_pages: list[str] | None, todo: list[Page],
+              static: list[str], previous: dict) -> None:
     """Move the rendered pages and the changed static files into the live site, and delete the
-    files of the previous build that this one no longer has."""
+    files of the previous build that this one no longer has (`gone_pages` None: the previous
+    build's pages are not known, so every file of the live site that this build did not write).
+    `work`: what the journal is named after (see digest.placement.Place)."""
+    if gone_pages is None:
+        gone_pages = [path for path in _files_under(output) if not os.path.isfile(writer.root / path)]
     gone = set(gone_pages) | set(previous.get("static", []))
     gone -= set(static)
     changed = [rel for rel in static if not same_file(writer.root, output, rel)]
-    commit_patch(writer.root, output, sorted({p.output_path for p in todo} | set(changed)), sorted(gone))
+    commit_patch(writer.root, work, sorted({p.output_path for p in todo} | set(changed)), sorted(gone), output)
+
+
+def _files_under(root: Path) -> list[str]:
+    """Every file (and symbolic link) under a folder, as paths relative to it."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        for name in [*filenames, *(d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))]:
+            found.append(name if rel == "." else f"{rel}/{name}")
+    return found
 
 
 def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Config, theme: Path,
                   live: Path, page_settings: str, previous: dict) -> tuple[list[str], dict[str, str]]:
-    """Everything but the pages: root and 404 pages, feeds, sitemap, robots.txt and the theme.
+    """Everything but the pages: root and 404 pages, feeds, sitemap, robots.txt, the theme and
+    the marker that says the folder is this project's output (see digest.placement).
     Like a page, each file but the theme's has a key made of what it shows; one whose key is
     unchanged is linked in from the live site rather than made again. Returns the files' paths
     in the site, and their keys."""
@@ -878,7 +925,8 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
         keys[relpath] = key
         if old.get(relpath) != key or not writer.link_from(live, relpath):
             writer.write(relpath, make())
-    return [*makers, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])], keys
+    writer.write(MARKER, MARKER_TEXT)
+    return [*makers, MARKER, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])], keys
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

@@ -1,6 +1,6 @@
 """Command line: `python build.py [build|check|new|summarize|models|serve] ...`.
 
-Exit codes: 0 success, 1 content (or model) errors, 2 usage errors.
+Exit codes: 0 success, 1 content (or model) errors, 2 usage errors (an output folder refused too).
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def _site_options(parser: argparse.ArgumentParser, output: bool = True, preview:
         parser.add_argument("--cache", type=Path, default=Path(".cache"),
                             help="cache folder for translations and incremental builds (default: .cache/)")
         parser.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+        parser.add_argument("--force", action="store_true",
+                            help="replace an output folder that holds files this project's build did not write "
+                                 "(by default such a folder is refused, since every build replaces what is in it)")
         parser.add_argument("--base-url", help="override base_url from the settings")
     parser.add_argument("--config", type=Path, default=Path("site.yaml"), help="site settings (default: site.yaml)")
 
@@ -163,12 +166,13 @@ def _options(args: argparse.Namespace):
     return BuildOptions(content=args.content, output=args.output, config=args.config, cache=args.cache,
                         drafts=args.drafts, base_url=args.base_url,
                         strict=getattr(args, "strict", False), jobs=getattr(args, "jobs", 0),
-                        in_place=getattr(args, "in_place", False))
+                        in_place=getattr(args, "in_place", False), force=getattr(args, "force", False))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from digest.build import Builder
     from digest.output import OutputBusy
+    from digest.placement import OutputRefused
 
     builder = Builder(_options(args))
     try:
@@ -176,6 +180,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OutputBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONTENT
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if _EXIT_AFTER_BUILD:
         _KEPT.append(builder)  # the process's end frees it, not one object at a time (see run)
     _report(result.warnings)

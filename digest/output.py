@@ -4,7 +4,8 @@ A build that changes most pages swaps the whole staged site in with one atomic r
 that changes a few pages stages only those and moves each into the live site with its own
 atomic rename (a "patch"), listed first in a journal: a killed build is finished by the next
 one. Either way a failed build leaves the previous site as it was, readers never see a half
-written file, and a lock keeps two builds from writing the same output at once.
+written file, and a lock keeps two builds from writing the same output at once. Every build
+into a mount point or a symbolic link's target is a patch (see digest.placement).
 """
 
 from __future__ import annotations
@@ -69,18 +70,39 @@ def patch_dir(output: Path) -> Path:
     return output.parent / f".{output.name}.patch"
 
 
-def recover(output: Path) -> None:
-    """Undo or finish what a killed build left behind (call while holding the lock)."""
+def recover(output: Path, live: Path | None = None) -> None:
+    """Undo or finish what a killed build left behind (call while holding the lock). `live`:
+    where the site is published when not at `output` itself, beside which the work is done (a
+    symbolic link's target)."""
     old, staging, patch = retired_dir(output), staging_dir(output), patch_dir(output)
     if not output.exists() and old.exists():
         os.rename(old, output)  # killed between the two renames of the fallback swap
     if patch.exists():  # killed while applying a committed patch: finish it
-        apply_patch(patch, output)
+        apply_patch(patch, live or output)
     for leftover in (staging, old):
         if leftover.exists():
             shutil.rmtree(leftover)
     for doomed in output.parent.glob(f".{output.name}.old.*"):  # a background removal cut short
         _rm_detached(doomed)
+
+
+def clean_leftovers(output: Path, live: Path | None = None) -> None:
+    """At the start of a build, before it reads anything: remove (or finish) what a failed or
+    killed build left beside the output, a staging folder the size of the whole site among them,
+    instead of keeping it until a build gets as far as writing. Nothing is touched while another
+    build holds the lock: what lies beside the output is then its work."""
+    if not any(p.exists() for p in (staging_dir(output), retired_dir(output), patch_dir(output))):
+        return
+    try:
+        with OutputLock(output):
+            recover(output, live)
+    except OutputBusy:
+        pass
+
+
+def discard(staging: Path) -> None:
+    """Remove a failed build's staging folder (gone already once a patch is committed)."""
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -115,8 +137,10 @@ def swap_in(staging: Path, output: Path, background_cleanup: bool = False) -> No
     remove_tree(old, background_cleanup)
 
 
-def commit_patch(staging: Path, output: Path, files: list[str], removed: list[str]) -> None:
-    """Put the staged `files` into the live `output` and delete `removed` from it.
+def commit_patch(staging: Path, output: Path, files: list[str], removed: list[str],
+                 live: Path | None = None) -> None:
+    """Put the staged `files` into the live `output` (or `live`, see recover) and delete
+    `removed` from it.
 
     The journal is written first and the staging folder renamed (the commit point); from then
     on recover() finishes the work if this process dies.
@@ -124,7 +148,7 @@ def commit_patch(staging: Path, output: Path, files: list[str], removed: list[st
     (staging / JOURNAL).write_text(json.dumps({"files": files, "removed": removed}), encoding="utf-8")
     patch = patch_dir(output)
     os.rename(staging, patch)
-    apply_patch(patch, output)
+    apply_patch(patch, live or output)
 
 
 def apply_patch(patch: Path, output: Path) -> None:
@@ -145,10 +169,26 @@ def apply_patch(patch: Path, output: Path) -> None:
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        os.replace(source, target)
+        _move(source, target)
     for relpath in journal["removed"]:
         remove_file(output, relpath)
     shutil.rmtree(patch)
+
+
+def _move(source: str, target: str) -> None:
+    """Rename a staged file over the live one; into another file system than the staging
+    folder's (a mount point, a symbolic link's target) copy it to a temporary name beside the
+    live one and rename that, so readers still see the old file or the new one, never a part."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        head, name = os.path.split(target)
+        tmp = os.path.join(head, f".{name}.digest-new")  # one name per file: a rerun overwrites it
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+        os.unlink(source)
 
 
 def same_file(a: Path, b: Path, relpath: str) -> bool:

@@ -8,7 +8,9 @@ as in MkDocs' livereload server: a thread per request, the event streams on daem
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import select
 import shutil
 import signal
 import socket
@@ -26,7 +28,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
 
-from digest.build import Builder, BuildOptions, stamp
+from digest.build import Builder, BuildOptions, output_place, stamp
 from digest.livereload import (
     BROKEN,
     CLIENT_JS,
@@ -42,10 +44,14 @@ from digest.livereload import (
     sse,
 )
 from digest.output import OutputBusy
+from digest.placement import OutputRefused
 from digest.problems import ContentError, Problem
 
 PREVIEW_PATH = "/_preview/"
-KEEPALIVE_S = 15.0  # a comment on idle streams, so dead clients are noticed
+KEEPALIVE_S = 15.0  # a comment on idle streams, so clients gone without a word are noticed
+STREAM_CHECK_S = 1.0  # how often an idle stream looks whether its client closed the connection
+REQUEST_TIMEOUT_S = 5.0  # a client silent this long mid-request (or idle between requests) is dropped
+LISTEN_BACKLOG = 1024  # connections queued before accept (the kernel caps it at net.core.somaxconn)
 WATCH_STEP_MS = 50  # a change waits this long for more in the same burst (an editor's save, a checkout)
 WATCH_DEBOUNCE_MS = 1600  # ... but a long burst is cut at this length
 RESCAN_ABOVE = 50  # more changes than this in one burst: scan the content folder rather than trust them
@@ -139,7 +145,7 @@ class Preview:
             result = self.builder.build(None if rescan else changed)
         except ContentError as exc:
             return self._failed(exc.problems)
-        except OutputBusy as exc:
+        except (OutputBusy, OutputRefused) as exc:
             return self._failed([Problem(str(options.output), 1, str(exc))])
         except Exception as exc:  # a template error, or a bug: either way the server keeps serving
             problem = problem_from(exc, options.templates)
@@ -266,13 +272,48 @@ class Preview:
         return real
 
 
+def host_name(header: str) -> str:
+    """The name in a Host header, lower case, without its port, IPv6 brackets or final dot."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        name = header[1:].partition("]")[0]
+    else:
+        name, colon, port = header.rpartition(":")
+        if not colon or not port.isdigit():
+            name = header
+    return name.rstrip(".")
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True  # open event streams must not keep the process alive
+    request_queue_size = LISTEN_BACKLOG  # socketserver's default queues 5: a page's burst of requests waits
     preview: Preview
 
     def __init__(self, host: str, port: int):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), PreviewHandler)
+        bound = self.server_address[0]
+        self.wildcard = bound in ("0.0.0.0", "::", "")
+        self.host_names = {host_name(host), host_name(bound)}
+        if self.wildcard:  # reached from the network too: by the machine's name as well
+            self.host_names.add(socket.gethostname().lower())
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's Host header names this server. A page of another site that points
+        its own name at this machine (DNS rebinding) sends that name, and must not read the
+        preview, drafts included: only loopback names and addresses, the name or address the
+        server listens on, and (listening on every interface) any address and the machine's
+        name are answered. No Host header at all is no browser's request."""
+        if header is None:
+            return True
+        name = host_name(header)
+        if name in self.host_names or name == "localhost" or name.endswith(".localhost"):
+            return True
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return address.is_loopback or self.wildcard
 
     @property
     def url(self) -> str:
@@ -294,6 +335,7 @@ class PreviewServer(ThreadingHTTPServer):
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "digest-preview"
+    timeout = REQUEST_TIMEOUT_S  # a half-sent request must not hold its thread for ever
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: a preview prints builds, not requests."""
@@ -306,6 +348,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def respond(self, head: bool) -> None:
         preview = self.server.preview
+        if not self.server.host_allowed(self.headers.get("Host")):
+            self.close_connection = True
+            return self.send(403, b"Forbidden: this preview answers only requests for its own host name\n",
+                             TYPES[".txt"], head)
         raw = self.path.split("#", 1)[0]
         raw, _, query = raw.partition("?")
         if raw == EVENTS_PATH:
@@ -436,16 +482,34 @@ class PreviewHandler(BaseHTTPRequestHandler):
         hello = sse("hello", {"generation": seen, "resumed": resumed}, seen)
         try:
             self.wfile.write(b"retry: 1000\n\n" + hello)
+            keepalive_at = time.monotonic() + KEEPALIVE_S
             while not hub.closed:
-                outcome = hub.wait(number, KEEPALIVE_S)
+                outcome = hub.wait(number, STREAM_CHECK_S)
                 if outcome is None:
-                    if not hub.closed:
+                    if hub.closed or client_gone(self.connection):
+                        return
+                    if time.monotonic() >= keepalive_at:
                         self.wfile.write(b": keepalive\n\n")
+                        keepalive_at = time.monotonic() + KEEPALIVE_S
                     continue
                 self.wfile.write(event_for(outcome, number))
                 number = outcome.number
         except OSError:  # the page went away
             pass
+
+
+def client_gone(connection: socket.socket) -> bool:
+    """Whether the client closed its end: readable with nothing to read. An event stream sends
+    nothing while no build ends, and a write would notice a closed page only one keepalive
+    later, and only the second write after the close (the first one is buffered)."""
+    try:
+        poller = select.poll()  # not select.select(): descriptors above 1023 are normal under load
+        poller.register(connection, select.POLLIN)
+        if not poller.poll(0):
+            return False
+        return not connection.recv(1, socket.MSG_PEEK)
+    except OSError:
+        return True
 
 
 def _preview_page(title: str, body: str) -> bytes:
@@ -523,7 +587,13 @@ class CtrlC:
 
 
 def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken."""
+    """Build, serve and rebuild on changes until Ctrl-C (exit code 0); 1 if the port is taken, 2
+    if the output folder is refused (see digest.placement)."""
+    try:
+        output_place(options)  # before the port, the cache or the output is touched
+    except OutputRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         server = PreviewServer(host, port)
     except OSError as exc:

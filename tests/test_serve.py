@@ -7,8 +7,10 @@ import http.client
 import os
 import queue
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -77,11 +79,14 @@ class ServeProcess:
         self.proc.kill()
         raise AssertionError(f"serve printed no URL; stderr:\n{''.join(self.stderr)}")
 
-    def get(self, path: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
-        """The raw path as sent, with no client-side normalisation and no redirects followed."""
+    def get(self, path: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], str]:
+        """The raw path as sent, with no client-side normalisation and no redirects followed;
+        `host`: the Host header, when not the server's own address."""
         conn = http.client.HTTPConnection(self.host, self.port, timeout=10)
         try:
-            conn.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+            conn.putrequest(method, path, skip_host=host is not None, skip_accept_encoding=True)
+            if host is not None:
+                conn.putheader("Host", host)
             conn.endheaders()
             response = conn.getresponse()
             body = response.read().decode("utf-8", errors="replace")
@@ -383,6 +388,111 @@ def test_a_stream_resumes_from_the_generation_a_page_last_saw(server):
         watching.close()
         server.page_until(f"/ar/{SLUGS[2]}/", lambda b: "عنوان بعد تغيير الأنماط" not in b, "the title back")
         server.page_until("/theme/style.css", lambda b: "--resume" not in b, "the stylesheet back")
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example",
+                                  "localhost.evil.example", "192.168.1.20:{port}", "[2001:db8::1]:{port}"])
+def test_requests_for_another_host_name_are_refused(server, host):
+    """A page of another site that points its own name at this machine (DNS rebinding) could
+    read the preview, drafts included: every path is refused for a name that is not this
+    server's own."""
+    header = host.format(port=server.port)
+    for path in ("/", f"/ar/{SLUGS[0]}/", "/__livereload", "/__livereload.js", f"/_preview/{SLUGS[0]}/",
+                 "/robots.txt", "/nowhere/"):
+        status, _, body = server.get(path, host=header)
+        assert status == 403, (path, header)
+        assert SLUGS[0] not in body and "EventSource" not in body
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LocalHost.:{port}",
+                                  "preview.localhost:{port}", "[::1]:{port}", "127.0.0.2:{port}"])
+def test_loopback_names_and_the_bound_address_are_answered(server, host):
+    assert server.get(f"/ar/{SLUGS[0]}/", host=host.format(port=server.port))[0] == 200
+
+
+def test_a_server_on_every_interface_answers_any_address_and_the_machines_name_but_no_other_name():
+    """Reached from the network by its address (or the machine's name): not by a name that
+    someone else's DNS points at it."""
+    from digest.serve import PreviewServer
+
+    for host, outsider in (("0.0.0.0", True), ("127.0.0.1", False)):
+        server = PreviewServer(host, 0)
+        try:
+            assert server.host_allowed(f"localhost:{server.server_address[1]}")
+            assert server.host_allowed("192.168.1.20:8000") is outsider
+            assert server.host_allowed(socket.gethostname()) is (outsider or socket.gethostname() == "localhost")
+            assert not server.host_allowed("evil.example:8000")
+            assert server.host_allowed(None)  # no Host header: no browser's request
+        finally:
+            server.server_close()
+
+
+def test_a_half_sent_request_is_dropped_after_a_read_timeout(server):
+    """It held a thread for ever."""
+    from digest.serve import REQUEST_TIMEOUT_S
+
+    with socket.create_connection((server.host, server.port), timeout=REQUEST_TIMEOUT_S + 10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        started = time.monotonic()
+        assert sock.recv(1024) == b""  # closed, without an answer
+    assert time.monotonic() - started < REQUEST_TIMEOUT_S + 3
+
+
+def test_two_hundred_clients_connect_at_once(server):
+    """Five connections were queued: the rest waited for TCP's one-second retries (200 clients
+    took ten seconds). With a long enough queue the kernel accepts them all at once."""
+    clients = []
+    try:
+        started = time.monotonic()
+        for _ in range(200):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.connect_ex((server.host, server.port))
+            clients.append(sock)
+        poller = select.poll()
+        for sock in clients:
+            poller.register(sock, select.POLLOUT)
+        pending = {sock.fileno() for sock in clients}
+        while pending and time.monotonic() - started < 10:
+            for fd, _ in poller.poll(100):
+                pending.discard(fd)
+                poller.unregister(fd)
+        elapsed = time.monotonic() - started
+    finally:
+        for sock in clients:
+            sock.close()
+    assert not pending
+    assert elapsed < 0.9  # a client refused once waits a second before it tries again
+    assert server.get("/")[0] == 200
+
+
+def test_an_event_streams_thread_ends_within_seconds_of_its_page_closing(tmp_path):
+    """It lived until a keepalive write failed: up to 30 s after the page went away."""
+    with ServeProcess(small_project(tmp_path / "project")) as running:
+        tasks = Path(f"/proc/{running.proc.pid}/task")
+        if not tasks.is_dir():
+            pytest.skip("counting a process's threads needs Linux's /proc")
+
+        def threads() -> int:
+            return len(os.listdir(tasks))
+
+        baseline = threads()
+        streams = []
+        for _ in range(5):
+            sock = socket.create_connection((running.host, running.port), timeout=10)
+            sock.sendall(b"GET /__livereload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            received = b""
+            while b"event: hello" not in received:
+                received += sock.recv(4096)
+            streams.append(sock)
+        assert threads() >= baseline + 5
+        for sock in streams:
+            sock.close()
+        closed = time.monotonic()
+        while threads() > baseline and time.monotonic() - closed < 10:
+            time.sleep(0.1)
+        assert threads() <= baseline and time.monotonic() - closed < 4
+        assert running.stop()[0] == 0
 
 
 def test_overlay_escapes_what_it_shows():
