@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,49 +294,44 @@ def translate_sentences(
     """(English, stopped at the length cap) for each sentence. No cache here; `on_chunk` gets
     each chunk as soon as it is done, in the order chunks finish.
 
-    A few chunks are queued ahead of the one awaited, so every CTranslate2 worker always has a
-    batch (the same thread layout as one big ``translate_batch``), and an interrupted pass loses
-    only the chunks in flight.
+    Every chunk is queued at once, as one big ``translate_batch`` would queue its batches, so the
+    CTranslate2 workers never wait for this thread; each chunk is handed to `on_chunk` (which
+    commits it) as soon as it is done, so an interrupted pass loses only the chunks in flight.
     """
     if not sentences:
         return []
     pkg = _package(model)
     translator = load_translator(model, config, note)
     tokens = encode_sentences(pkg, sentences)
-    plan = chunks(tokens, config)
     prefix = pkg.target_prefix
     meter = Progress(len(sentences), "translating", "sentence", progress, PROGRESS_MIN_SENTENCES,
                      work=sum(len(t) + 1 for t in tokens))
     out: list[tuple[str, bool]] = [("", False)] * len(sentences)
-    queue: deque[tuple[list[int], int, list]] = deque()
-    todo = iter(plan)
-
-    def submit() -> None:
-        chunk = next(todo, None)
-        if chunk is not None:
-            indexes, cap = chunk
+    try:
+        waiting = []
+        for indexes, cap in chunks(tokens, config):
             source = [tokens[i] for i in indexes]
             target = [[prefix]] * len(source) if prefix else None
-            queue.append((indexes, cap, translator.translate_batch(source, target, asynchronous=True,
-                                                                   **decoding_options(config, cap))))
-
-    try:
-        for _ in range(translator.num_translators + 1):
-            submit()
-        while queue:
-            indexes, cap, pending = queue.popleft()
-            results = [r.result() for r in pending]
-            submit()
-            done: Done = []
-            for i, result in zip(indexes, results, strict=True):
-                hypothesis = result.hypotheses[0]
-                capped = len(hypothesis) >= cap - 1
-                english = decode_sentence(pkg, hypothesis)
-                out[i] = (english, capped)
-                done.append((i, english, capped))
-            if on_chunk is not None:
-                on_chunk(done)
-            meter.update(len(indexes), sum(len(tokens[i]) + 1 for i in indexes))
+            waiting.append((indexes, cap, translator.translate_batch(source, target, asynchronous=True,
+                                                                     **decoding_options(config, cap))))
+        while waiting:
+            # Chunks finish about in the order they were queued: look at the first few only.
+            ready = [chunk for chunk in waiting[:8] if all(r.done() for r in chunk[2])]
+            if not ready:  # wait for the oldest; others that finish meanwhile are taken next
+                ready = [waiting[0]]
+            for chunk in ready:
+                waiting.remove(chunk)
+                indexes, cap, pending = chunk
+                done: Done = []
+                for i, result in zip(indexes, pending, strict=True):
+                    hypothesis = result.result().hypotheses[0]
+                    english = decode_sentence(pkg, hypothesis)
+                    capped = len(hypothesis) >= cap - 1
+                    out[i] = (english, capped)
+                    done.append((i, english, capped))
+                if on_chunk is not None:
+                    on_chunk(done)
+                meter.update(len(indexes), sum(len(tokens[i]) + 1 for i in indexes))
     except (RuntimeError, ValueError) as e:
         message = " ".join(str(e).split())
         raise ModelError(f"{model.model_dir / 'model.bin'}: translation failed: {message}") from None
