@@ -196,10 +196,27 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
             problems.append(Problem(article.path, 1, "the Arabic changed after title_en/summary_en were "
                                     "written: check the English, then run 'python build.py check --fix'",
                                     warning=True))
+    problems.extend(_editor_english_problems(articles))
     errors = sorted(p for p in problems if not p.warning)
     if errors:
         raise ContentError(errors + sorted(p for p in problems if p.warning))
     return Loaded(config, articles, sorted(problems))
+
+
+def _editor_english_problems(articles: list[Article]) -> list[Problem]:
+    """A warning for editor English that holds Arabic letters or bidi controls (an Arabic field
+    pasted into the English one): published as it is, since the editors wrote it."""
+    from digest.content import field_line
+    from digest.quality import gate
+
+    found = []
+    for article in articles:
+        for name, text in (("title_en", article.title_en), ("summary_en", article.summary_en)):
+            why = gate(text, text) if text else ""
+            if why in ("Arabic letters", "bidi controls"):
+                line = field_line(Path(article.path), name) or 1
+                found.append(Problem(article.path, line, f"{name} has {why}: is it English?", warning=True))
+    return found
 
 
 def translate_entries(entries: list[Entry], config: Config, options: BuildOptions, result: BuildResult,
@@ -224,7 +241,8 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         if options.strict:
             raise ContentError([Problem(str(options.config), 1, message)])
         result.notes.append(message)
-        return []
+        # The model's English goes with the model, as a build from nothing would have none.
+        return [_editors_only(e) for e in wanting if e.english.machine or e.english.key or e.english.held]
     from digest.tcache import TranslationCache
     from digest.translate import translate_texts, translation_key
 
@@ -279,6 +297,17 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
                 result.warnings.append(Problem(entry.article.path, 1, f"machine English {name} published "
                                                f"although the quality gate found it doubtful: {why}", warning=True))
     return needing
+
+
+def _editors_only(entry: Entry) -> Entry:
+    """The entry with only the editors' English (as prepare() makes it); returns it."""
+    from digest.entries import PENDING, English
+
+    e = entry.english
+    title = (e.title, "editor") if e.title_by == "editor" else ("", "")
+    summary = (e.summary, "editor") if e.summary_by == "editor" else ("", "")
+    entry.english = English(title[0], summary[0], title[1], summary[1]) if title[0] or summary[0] else PENDING
+    return entry
 
 
 def held_back(entries: list[Entry]) -> int:
@@ -426,7 +455,10 @@ class Builder:
         manifest_path = manifest_file(options)
         previous = _read_manifest(manifest_path, out)
         mark = result.phase("scan", started)
-        if previous.get("fingerprint") == fingerprint and not self.translations_landed:
+        # A preview that left texts to translate in the background looks at them again (after a
+        # restart, that is the only way they are found).
+        waiting = self.translate_later and previous.get("untranslated")
+        if previous.get("fingerprint") == fingerprint and not self.translations_landed and not waiting:
             result.unchanged = True
             result.articles, result.pages = previous["articles"], previous["count"]
             now = time.time()
@@ -794,6 +826,7 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             "articles": result.articles,
             "count": result.pages,
             "notes": result.notes, "warnings": result.warnings, "held": result.held,
+            "untranslated": len(result.untranslated),
             # A SiteKeys as plain values: unpickling the manifest, as a no-op build does, then
             # needs no import of digest.pages.
             "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english),

@@ -221,7 +221,8 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
         return []
     from digest.build import MODEL_MEMO
     from digest.models import ModelError, find_model
-    from digest.tcache import read_held
+    from digest.quality import gate
+    from digest.tcache import read_rows
     from digest.text import split_sentences
     from digest.translate import translation_key
 
@@ -229,11 +230,13 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
     if model is None:
         return []
     try:
-        held = read_held(cache, translation_key(model, config.translation, cache / MODEL_MEMO, keep=False))
+        rows = read_rows(cache, translation_key(model, config.translation, cache / MODEL_MEMO, keep=False))
     except ModelError:
         return []
+    held = {source: why for source, row in rows.items() if (why := gate(source, *row))}
     if not held:
         return []
+    from digest.content import field_line
     from digest.entries import prepare
 
     verdict = "held back" if config.translation.quality == "hold" else "published with a warning"
@@ -251,19 +254,6 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
                 found.append(Problem(article.path, line, f"machine English {name} {verdict}: {why}", warning=True))
     return found
 
-
-def field_line(path: Path, key: str) -> int:
-    """The line of `key:` in a file's front matter, or 0."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 0
-    for number, line in enumerate(lines[1:], start=2):
-        if line.rstrip() in ("---", "..."):
-            break
-        if re.match(rf"{key}\s*:", line):
-            return number
-    return 0
 
 
 def record_source_hash(path: Path, value: str) -> None:

@@ -272,3 +272,17 @@ def check_unique_slugs(articles: list[Article]) -> list[Problem]:
             problems.append(Problem(article.path, 1,
                                     f"slug '{article.slug}' is already used by {first.path}"))
     return problems
+
+
+def field_line(path: Path, key: str) -> int:
+    """The line of `key:` in a file's front matter, or 0 (read again: only messages need it)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 0
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if re.match(rf"{key}\s*:", line):
+            return number
+    return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from digest.config import LANGS, Config
-from digest.entries import Entry
+from digest.entries import English, Entry
 from digest.pages import Plan, article_url, other
 
 if TYPE_CHECKING:
@@ -70,11 +70,21 @@ def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[st
         else:
             english = entry.english
             title, description = english.title, english.summary
-            if english.machine:  # a reader of the feed is told, as a reader of the page is
-                description = f"{description} (Machine translation by {english.model}.)".lstrip()
+            if english.machine:  # a reader of the feed is told who wrote what, as on the page
+                description = f"{description} ({provenance(english)})".lstrip()
         category = config.category_name(a.category, lang) if a.category else ""
         out.append((entry.slug, rfc822_date(a.date), title, description, category))
     return out
+
+
+def provenance(english: English) -> str:
+    """Who wrote which English field, in the words of the article page."""
+    if english.title_by == english.summary_by or not english.summary_by:
+        return "English by the editors." if english.title_by == "editor" else \
+            f"Machine translation by {english.model}."
+    if english.title_by == "editor":
+        return f"Title by the editors; summary machine-translated by {english.model}."
+    return f"Title machine-translated by {english.model}; summary by the editors."
 
 
 def feed_guid(lang: str, link: str) -> tuple[str, dict[str, str]]:

@@ -27,6 +27,7 @@ import importlib.util
 import json
 import os
 import sys
+import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -205,7 +206,7 @@ def _fingerprint(model: Model, memo: Path | None, keep: bool) -> str:
         known[str(model.path)] = {"stamps": stamps, "digest": value}
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
-            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps(known), encoding="utf-8")
             os.replace(tmp, memo)
         except OSError:

@@ -112,6 +112,13 @@ def problem_from(exc: BaseException, templates: Path) -> Problem:
     return Problem("(build)", 1, text)
 
 
+def _models_stamp() -> object:
+    """What tells one set of installed translation models from another (see installed_listing)."""
+    from digest.models import installed_listing
+
+    return installed_listing()
+
+
 class Preview:
     """One preview session: the Builder kept between rebuilds, the watcher, the latest outcome."""
 
@@ -123,6 +130,8 @@ class Preview:
         self.builder.translate_later = True
         self.translator: threading.Thread | None = None
         self.landed = threading.Event()  # set when the background pass committed a chunk
+        # The installed models when a background pass last failed: not tried again until they change.
+        self.translation_failed: object = None
         self.hub = Hub()
         self.stop = threading.Event()
         self.watching = threading.Event()  # set once the watcher reports: edits from then on are seen
@@ -153,7 +162,8 @@ class Preview:
                 traceback.print_exc()
             return self._failed([problem])
         self.slugs = frozenset(article.slug for article, _ in list(self.builder.entries.values()))
-        if result.untranslated and (self.translator is None or not self.translator.is_alive()):
+        if result.untranslated and (self.translator is None or not self.translator.is_alive()) \
+                and self.translation_failed != _models_stamp():
             self.translator = threading.Thread(target=self.translate_in_background, args=(result.untranslated,),
                                                name="digest-translate", daemon=True)
             self.translator.start()
@@ -202,9 +212,9 @@ class Preview:
                                 note=lambda m: print(f"note: {m}", file=sys.stderr, flush=True),
                                 on_chunk=lambda _count: self.landed.set())
         except (ContentError, ModelError, OSError) as exc:
-            print(f"background translation stopped: {exc}", file=sys.stderr, flush=True)
-        finally:
-            self.landed.set()
+            self.translation_failed = _models_stamp()
+            print(f"background translation stopped: {exc}; it starts again when a model is installed",
+                  file=sys.stderr, flush=True)
 
     def _failed(self, problems: list[Problem]) -> None:
         _print_problems(problems)
@@ -453,9 +463,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         for lang, label, url in (("ar", "العربية", f"{preview.mount}/ar/{quote(slug)}/"),
                                  ("en", "English", f"{preview.mount}/en/{quote(slug)}/")):
             if not os.path.isfile(os.path.join(preview.root, lang, slug, "index.html")):
-                frames += (f'<section lang="{lang}"><p>No English page: the article is not translated yet, '
-                           "or the quality gate held its translation back ('python build.py check' says why)."
-                           "</p></section>")
+                missing = ("No English page: the article is not translated yet, or the quality gate held "
+                           "its translation back ('python build.py check' says why)." if lang == "en" else
+                           "No Arabic page: the article is a draft, or the last build failed.")
+                frames += f'<section lang="en"><p>{missing}</p></section>'
+
                 continue
             frames += (f'<section lang="{lang}"><p><a href="{escape(url)}" target="_top">{escape(url)}</a></p>'
                        f'<iframe src="{escape(url)}" title="{label}"></iframe></section>')

@@ -4,9 +4,10 @@ Translating is by far the slowest step of a build, so every translated
 sentence is kept: an unchanged sentence is never translated twice, even when
 the text around it changes.  The key names the package and every setting that
 changes its output (``digest.translate.translation_key``).  A row also keeps
-why the quality gate held its translation back (``held``, empty when it
-passed), so a held-back sentence is not translated again until the model or
-the settings change.  The file is ``<cache_dir>/translations.sqlite`` in WAL
+whether the decoder stopped at its length cap, so that the quality gate can
+judge a cached translation again whenever it is read (the gate's own rules
+may change with the code; a translation held back is not translated again
+until the model or the settings change).  The file is ``<cache_dir>/translations.sqlite`` in WAL
 mode (readers never wait for a writer); each stored chunk is one transaction,
 so an interrupted pass keeps every chunk it finished.
 
@@ -38,10 +39,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["FILENAME", "Cached", "TranslationCache", "read_held"]
+__all__ = ["FILENAME", "Cached", "TranslationCache", "read_rows"]
 
 FILENAME = "translations.sqlite"
-Cached = tuple[str, str]  # (English, why the gate held it back or "")
+Cached = tuple[str, bool]  # (English, the decoder stopped at its length cap)
 
 _SCHEMA_VERSION = 2
 _CHUNK = 900  # host parameters per IN (...) query; SQLite's old limit is 999
@@ -50,11 +51,11 @@ CREATE TABLE IF NOT EXISTS sentences (
     key     TEXT NOT NULL,
     source  TEXT NOT NULL,
     target  TEXT NOT NULL,
-    held    TEXT NOT NULL DEFAULT '',
+    capped  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (key, source)
 ) WITHOUT ROWID
 """
-_COLUMNS = ["key", "source", "target", "held"]
+_COLUMNS = ["key", "source", "target", "capped"]
 
 _log = logging.getLogger(__name__)
 
@@ -166,15 +167,15 @@ class TranslationCache:
     # --- reading and writing --------------------------------------------------
 
     def lookup(self, key: str, sentences: Iterable[str]) -> dict[str, Cached]:
-        """(English, held) of those ``sentences`` that have a row under ``key``."""
+        """(English, capped) of those ``sentences`` that have a row under ``key``."""
         wanted = list(dict.fromkeys(sentences))
         found: dict[str, Cached] = {}
         pending = self._pending.get(key, {})
         for chunk in _chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT source, target, held FROM sentences WHERE key = ? AND source IN ({marks})"
+            query = f"SELECT source, target, capped FROM sentences WHERE key = ? AND source IN ({marks})"
             try:
-                found.update((source, (target, held)) for source, target, held
+                found.update((source, (target, bool(capped))) for source, target, capped
                              in self._conn.execute(query, (key, *chunk)))
             except sqlite3.OperationalError as e:
                 if not _is_lock_error(e):
@@ -186,15 +187,8 @@ class TranslationCache:
                 found[sentence] = pending[sentence]
         return found
 
-    def held(self, key: str) -> dict[str, str]:
-        """Every sentence held back under ``key``, with the reason."""
-        rows = self._conn.execute("SELECT source, held FROM sentences WHERE key = ? AND held != ''", (key,))
-        found = dict(rows)
-        found.update((s, held) for s, (_, held) in self._pending.get(key, {}).items() if held)
-        return found
-
     def store(self, key: str, rows: Mapping[str, Cached]) -> None:
-        """Save {source: (English, held)} in one transaction (plus any not yet saved)."""
+        """Save {source: (English, capped)} in one transaction (plus any not yet saved)."""
         self._pending.setdefault(key, {}).update(rows)
         if not self._flush():
             count = sum(len(v) for v in self._pending.values())
@@ -207,8 +201,8 @@ class TranslationCache:
         """Write everything pending; False (nothing lost, still pending) if locked."""
         if not self._pending:
             return True
-        rows = [(key, source, target, held) for key, pairs in self._pending.items()
-                for source, (target, held) in pairs.items()]
+        rows = [(key, source, target, int(capped)) for key, pairs in self._pending.items()
+                for source, (target, capped) in pairs.items()]
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -252,16 +246,17 @@ class TranslationCache:
         self.close()
 
 
-def read_held(cache_dir: Path, key: str) -> dict[str, str]:
-    """Every sentence held back under `key`, with the reason, read without writing anything
-    (`check` writes nothing); {} when the file is missing, locked or unusable."""
+def read_rows(cache_dir: Path, key: str) -> dict[str, Cached]:
+    """Every row under `key`, read without writing anything (`check` writes nothing); {} when
+    the file is missing, locked or unusable."""
     path = Path(cache_dir) / FILENAME
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
     except sqlite3.Error:
         return {}
     try:
-        return dict(conn.execute("SELECT source, held FROM sentences WHERE key = ? AND held != ''", (key,)))
+        rows = conn.execute("SELECT source, target, capped FROM sentences WHERE key = ?", (key,))
+        return {source: (target, bool(capped)) for source, target, capped in rows}
     except sqlite3.Error:
         return {}
     finally:

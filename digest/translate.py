@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,13 +118,26 @@ def _library_versions() -> tuple[str, ...]:
     return tuple(found)
 
 
+def _device(model: Model, config: TranslationConfig) -> str:
+    """The device translations are made on. For `auto` on a machine with a GPU that means
+    loading the model (CUDA may still fail to start); the compute type, `default` and `auto`
+    included, follows from the device and the model's files, which the key holds too."""
+    if config.device != "auto":
+        return config.device
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        return "cpu"
+    return str(load_translator(model, config).device)
+
+
 def translation_key(model: Model, config: TranslationConfig, memo: Path | None = None, keep: bool = True) -> str:
     """What a translation is cached and published under: the package's identity and every
     setting that changes its output. `memo`: where the package's file hash is kept (see
     Model.fingerprint)."""
     parts = (model.code or model.name, model.version, model.fingerprint(memo, keep), config.beam_size,
-             config.max_output_ratio, LENGTH_STEP, LENGTH_EXTRA, config.compute_type, config.device,
-             _library_versions(), DECODER_VERSION)
+             config.max_output_ratio, LENGTH_STEP, LENGTH_EXTRA, config.compute_type,
+             _device(model, config), _library_versions(), DECODER_VERSION)
     return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
@@ -199,7 +213,11 @@ def load_translator(model: Model, config: TranslationConfig,
             except Exception as e:  # RuntimeError/ValueError from the C++ loader or CUDA
                 message = " ".join(str(e).split())
                 if device == "cuda" and config.device == "auto":
-                    (note or print)(f"CUDA could not start ({message}); translating on the CPU")
+                    text = f"CUDA could not start ({message}); translating on the CPU"
+                    if note is not None:
+                        note(text)
+                    else:
+                        print(f"note: {text}", file=sys.stderr, flush=True)
                     continue
                 raise ModelError(f"{model_bin}: cannot load the model on {device}: {message}") from None
         _translators.clear()  # one model at a time: a base model is ~100-300 MB
@@ -227,8 +245,14 @@ def encode_sentences(pkg: Any, sentences: Sequence[str]) -> list[list[str]]:
         raise ModelError(f"{path}: cannot load the tokenizer: {' '.join(str(e).split())}") from None
 
 
+# Arabic-Indic digits and Arabic punctuation that a model copies from its source into English are
+# written the English way; any other Arabic letter is left for the quality gate to see.
+_ENGLISH_FORMS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،؛؟٪", "0123456789" "0123456789" ",;?%")
+
+
 def decode_sentence(pkg: Any, tokens: list[str]) -> str:
-    """English text of one hypothesis, cleaned up exactly as Argos does."""
+    """English text of one hypothesis, cleaned up as Argos does, with Arabic digits and
+    punctuation written the English way."""
     prefix = pkg.target_prefix
     if prefix and tokens and tokens[0] == prefix:
         tokens = tokens[1:]
@@ -237,7 +261,7 @@ def decode_sentence(pkg: Any, tokens: list[str]) -> str:
         value = value[len(prefix) :]
     if value.startswith(" "):
         value = value[1:]
-    return value
+    return value.translate(_ENGLISH_FORMS)
 
 
 def decoding_options(config: TranslationConfig, cap: int) -> dict[str, Any]:
@@ -353,8 +377,8 @@ def translate_texts(
 ) -> tuple[list[Translated], TranslationStats]:
     """The English of each Arabic text, translating only sentences not cached under `key`.
 
-    Every new translation goes through the quality gate and is committed with its verdict, a
-    chunk at a time. A text is `held` when any of its sentences was held back. `cached_only`:
+    New translations are committed a chunk at a time; every translation, new or cached, goes
+    through the quality gate. A text is `held` when any of its sentences was held back. `cached_only`:
     translate nothing, leave texts with uncached sentences `pending` (the preview answers
     first, then translates). `on_chunk(count)`: called after each chunk is committed.
     ``progress``: True always reports, False never, None only for jobs of at least
@@ -368,7 +392,7 @@ def translate_texts(
     if todo and not cached_only:
 
         def commit(done: Done) -> None:
-            rows = {todo[i]: (english, gate(todo[i], english, capped)) for i, english, capped in done}
+            rows = {todo[i]: (english, capped) for i, english, capped in done}
             cache.store(key, rows)
             known.update(rows)
             if on_chunk is not None:
@@ -376,13 +400,16 @@ def translate_texts(
 
         translate_sentences(todo, model, config, progress, commit, note)
         stats.translated = len(todo)
-    stats.held = sum(1 for s in unique if s in known and known[s][1])
-    stats.pending = sum(1 for s in unique if s not in known)
+    # The gate judges every translation as it is read, cached ones too: its rules may have
+    # changed since they were made.
+    verdict = {s: gate(s, *known[s]) for s in unique if s in known}
+    stats.held = sum(1 for why in verdict.values() if why)
+    stats.pending = len(unique) - len(verdict)
     english = []
     for sentences in split:
         if any(s not in known for s in sentences):
             english.append(Translated("", pending=True))
             continue
-        held = next((known[s][1] for s in sentences if known[s][1]), "")
+        held = next((verdict[s] for s in sentences if verdict[s]), "")
         english.append(Translated(" ".join(known[s][0] for s in sentences), held))
     return english, stats

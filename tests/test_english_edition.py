@@ -170,6 +170,8 @@ def test_device_auto_falls_back_to_the_cpu_with_a_note(packages, package_zip, mo
     from digest.models import install_model
     from digest.translate import _translators, load_translator
 
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("CUDA is there: the fallback is tried by bench/cuda_check.py on a host where it fails")
     model = install_model(package_zip)
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)  # as on a GPU host CUDA can't run
     _translators.clear()
@@ -298,3 +300,86 @@ def test_without_a_terminal_progress_prints_even_while_no_chunk_finishes(monkeyp
     meter.close()
     lines = capsys.readouterr().err.splitlines()
     assert any("50/100 sentences" in line and "s left" in line for line in lines)
+
+
+def test_removing_the_model_removes_its_english_as_a_fresh_build_would(tmp_path, gibberish):
+    project = make_project(tmp_path / "project", settings=settings("off"))
+    install(project, gibberish)
+    project.build()
+    assert len(english_pages(project)) > 3  # machine English published
+    packages = Path(child_env()["ARGOS_PACKAGES_DIR"])
+    for package in packages.iterdir():
+        package.rename(tmp_path / package.name)  # uninstalled
+    done = project.build()
+    assert "no Arabic-English translation model is installed" in done.stderr
+    fresh = make_project(tmp_path / "fresh", settings=settings("off"))
+    fresh.build()
+    assert english_pages(project) == english_pages(fresh) == {
+        p.stem for p in project.content.glob("*.md") if "\ntitle_en:" in p.read_text(encoding="utf-8")}
+    assert tree_bytes(project.output) == tree_bytes(fresh.output)
+
+
+def test_feed_items_say_which_english_field_is_whose(empty_project, gibberish):
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    empty_project.write("t.md", article(title="خبر", title_en='"Title from the desk"'))
+    empty_project.write("s.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00",
+                                        summary_en='"A summary from the desk."'))
+    install(empty_project, gibberish)
+    empty_project.build()
+    feed = feedparser.parse((empty_project.output / "en" / "feed.xml").read_bytes())
+    by_link = {e.link.rstrip("/").rsplit("/", 1)[1]: e.summary for e in feed.entries}
+    assert by_link["t"].endswith("(Title by the editors; summary machine-translated by translate-ar_en 1.0.)")
+    assert by_link["s"] == ("A summary from the desk. (Title machine-translated by translate-ar_en 1.0; "
+                            "summary by the editors.)")
+
+
+def test_arabic_pasted_into_editor_english_is_a_warning_with_its_line(empty_project):
+    empty_project.write("a.md", article(title="خبر", title_en='"خبر بالعربية"', summary_en='"Fine English."'))
+    done = empty_project.run("check", check=True)
+    assert "content/a.md:4: warning: title_en has Arabic letters: is it English?" in done.stderr
+    assert "summary_en" not in done.stderr
+
+
+def test_arabic_digits_and_punctuation_from_the_model_are_written_the_english_way() -> None:
+    from types import SimpleNamespace
+
+    from digest.translate import decode_sentence
+
+    pkg = SimpleNamespace(target_prefix="", tokenizer=SimpleNamespace(decode=lambda tokens: "".join(tokens)))
+    assert decode_sentence(pkg, ["In ٢٠١٨، prices rose ٥٪؟"]) == "In 2018, prices rose 5%?"
+
+
+def test_a_preview_restarted_before_its_background_pass_ended_finds_what_waits(empty_project, gibberish):
+    from digest.build import Builder
+
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, gibberish)
+    options = empty_project.options(in_place=True)
+    first = Builder(options)
+    first.translate_later = True
+    waiting = first.build().untranslated  # the preview's first build translates nothing
+    assert waiting
+    restarted = Builder(options)  # the preview stopped before its background pass committed anything
+    restarted.translate_later = True
+    again = restarted.build()
+    assert not again.unchanged and sorted(again.untranslated) == sorted(waiting)
+
+
+def test_a_background_pass_that_fails_is_not_started_again_and_again(empty_project, gibberish, capsys):
+    from digest.serve import Preview
+
+    empty_project.config.write_text(settings("off"), encoding="utf-8")
+    three_articles(empty_project)
+    install(empty_project, gibberish)
+    model_bin = next(Path(child_env()["ARGOS_PACKAGES_DIR"]).rglob("model.bin"))
+    model_bin.write_bytes(model_bin.read_bytes()[:1000])  # damaged after it was installed
+    preview = Preview(empty_project.options(in_place=True))
+    preview.rebuild()
+    failed = preview.translator
+    assert failed is not None
+    failed.join(60)
+    assert preview.translation_failed is not None and not preview.landed.is_set()
+    assert "background translation stopped" in capsys.readouterr().err
+    preview.rebuild(set())
+    assert preview.translator is failed  # no new pass until the installed models change

@@ -19,7 +19,7 @@ from conftest_translate import (  # noqa: F401  (fixtures, registered under thei
 
 from digest.config import TranslationConfig
 from digest.models import Model, ModelError, install_model
-from digest.tcache import FILENAME, TranslationCache
+from digest.tcache import FILENAME, TranslationCache, read_rows
 from digest.translate import (
     TranslationStats,
     decode_sentence,
@@ -30,6 +30,7 @@ from digest.translate import (
     translate_sentences,
     translation_key,
 )
+from digest.translate import _ENGLISH_FORMS as ENGLISH_FORMS
 from digest.translate import translate_texts as translate_texts_with_key
 
 SETTINGS = TranslationConfig(threads=2)
@@ -168,7 +169,8 @@ def test_target_prefix_is_removed(packages: Path, tmp_path_factory: pytest.TempP
     raw = load_translator(prefixed, SETTINGS).translate_batch(
         encode_sentences(pkg, list(ARABIC_SENTENCES[:6])), [["__en__"]] * 6, **decoding_options(SETTINGS, 256))
     assert all(r.hypotheses[0][0] == "__en__" for r in raw)
-    assert english == [pkg.tokenizer.decode(r.hypotheses[0][1:]).removeprefix(" ") for r in raw]
+    assert english == [pkg.tokenizer.decode(r.hypotheses[0][1:]).removeprefix(" ").translate(ENGLISH_FORMS)
+                       for r in raw]
     assert not any("en" in e.split()[:1] for e in english)
 
 
@@ -219,13 +221,13 @@ KEY = "key-1"
 
 
 def test_cache_lookup_and_store_in_bulk(tmp_path: Path) -> None:
-    pairs = {f"جملة رقم {i}.": (f"sentence {i}.", "repeats" if i % 7 == 0 else "") for i in range(20000)}
+    pairs = {f"جملة رقم {i}.": (f"sentence {i}.", i % 7 == 0) for i in range(20000)}
     with TranslationCache(tmp_path) as cache:
         cache.store(KEY, pairs)
         assert cache.lookup(KEY, [*pairs, "غير موجودة"]) == pairs
         assert cache.lookup("key-2", pairs) == {}
-        assert len(cache.held(KEY)) == len([i for i in range(20000) if i % 7 == 0])
         assert cache.count() == 20000
+    assert read_rows(tmp_path, KEY) == pairs  # read-only, as check reads it
     conn = sqlite3.connect(tmp_path / FILENAME)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     conn.close()
@@ -238,19 +240,19 @@ def _corrupt_files(directory: Path) -> list[Path]:
 def test_garbage_cache_is_moved_aside(tmp_path: Path, notes: Notes) -> None:
     (tmp_path / FILENAME).write_bytes(b"this is not a database" * 100)
     with TranslationCache(tmp_path, warn=notes.append) as cache:
-        cache.store(KEY, {"أ.": ("a.", "")})
-        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
+        cache.store(KEY, {"أ.": ("a.", False)})
+        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", False)}
     moved = _corrupt_files(tmp_path)
     assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not")
     assert len(notes) == 1 and "corrupt" in notes[0] and moved[0].name in notes[0]
     with TranslationCache(tmp_path, warn=notes.append) as cache:  # the new one is healthy
-        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
+        assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", False)}
     assert len(notes) == 1
 
 
 def test_damaged_pages_are_detected(tmp_path: Path, notes: Notes) -> None:
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {f"جملة {i}.": ("x" * 200, "") for i in range(3000)})
+        cache.store(KEY, {f"جملة {i}.": ("x" * 200, False) for i in range(3000)})
     path = tmp_path / FILENAME
     data = bytearray(path.read_bytes())
     page = 4096
@@ -269,44 +271,44 @@ def test_foreign_database_is_moved_aside(tmp_path: Path, notes: Notes) -> None:
     conn.commit()
     conn.close()
     with TranslationCache(tmp_path, warn=notes.append) as cache:
-        cache.store(KEY, {"ب.": ("b.", "")})
+        cache.store(KEY, {"ب.": ("b.", False)})
     assert len(_corrupt_files(tmp_path)) == 1 and "unexpected columns" in notes[0]
 
 
 def test_locked_cache_keeps_every_translation(tmp_path: Path, notes: Notes) -> None:
     """A writer holding the lock: old translations still read, new ones kept and saved later."""
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {"قديمة.": ("old.", "")})
+        cache.store(KEY, {"قديمة.": ("old.", False)})
     locker = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.2) as cache:
-            assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", "")}
-            cache.store(KEY, {"جديدة.": ("new.", "")})
+            assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", False)}
+            cache.store(KEY, {"جديدة.": ("new.", False)})
             assert "locked" in notes[-1]
-            assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", ""), "جديدة.": ("new.", "")}
+            assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", False), "جديدة.": ("new.", False)}
             locker.execute("COMMIT")  # the other process finishes before we close
     finally:
         locker.close()
     assert _corrupt_files(tmp_path) == []
     with TranslationCache(tmp_path) as cache:
-        assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", ""), "جديدة.": ("new.", "")}
+        assert cache.lookup(KEY, ["قديمة.", "جديدة."]) == {"قديمة.": ("old.", False), "جديدة.": ("new.", False)}
 
 
 def test_lock_held_past_close_warns_but_leaves_the_file(tmp_path: Path, notes: Notes) -> None:
     with TranslationCache(tmp_path) as cache:
-        cache.store(KEY, {"قديمة.": ("old.", "")})
+        cache.store(KEY, {"قديمة.": ("old.", False)})
     locker = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.1) as cache:
-            cache.store(KEY, {"جديدة.": ("new.", "")})
+            cache.store(KEY, {"جديدة.": ("new.", False)})
     finally:
         locker.close()
     assert "were not saved" in notes[-1]
     assert _corrupt_files(tmp_path) == []
     with TranslationCache(tmp_path) as cache:
-        assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", "")}
+        assert cache.lookup(KEY, ["قديمة."]) == {"قديمة.": ("old.", False)}
 
 
 def test_unreadable_locked_cache_runs_in_memory(tmp_path: Path, notes: Notes) -> None:
@@ -319,8 +321,8 @@ def test_unreadable_locked_cache_runs_in_memory(tmp_path: Path, notes: Notes) ->
     conn.execute("INSERT INTO translations VALUES ('m', 'v', 's', 't')")
     try:
         with TranslationCache(tmp_path, warn=notes.append, busy_timeout=0.1) as cache:
-            cache.store(KEY, {"أ.": ("a.", "")})
-            assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", "")}
+            cache.store(KEY, {"أ.": ("a.", False)})
+            assert cache.lookup(KEY, ["أ."]) == {"أ.": ("a.", False)}
         assert len(notes) == 1 and "locked" in notes[0]
     finally:
         conn.close()
