@@ -20,6 +20,7 @@ from conftest_translate import (  # noqa: F401  (fixtures, registered under thei
 from digest.config import TranslationConfig
 from digest.models import Model, ModelError, install_model
 from digest.tcache import FILENAME, TranslationCache, read_rows
+from digest.translate import _ENGLISH_FORMS as ENGLISH_FORMS
 from digest.translate import (
     TranslationStats,
     decode_sentence,
@@ -30,7 +31,6 @@ from digest.translate import (
     translate_sentences,
     translation_key,
 )
-from digest.translate import _ENGLISH_FORMS as ENGLISH_FORMS
 from digest.translate import translate_texts as translate_texts_with_key
 
 SETTINGS = TranslationConfig(threads=2)
