@@ -196,27 +196,10 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
             problems.append(Problem(article.path, 1, "the Arabic changed after title_en/summary_en were "
                                     "written: check the English, then run 'python build.py check --fix'",
                                     warning=True))
-    problems.extend(_editor_english_problems(articles))
     errors = sorted(p for p in problems if not p.warning)
     if errors:
         raise ContentError(errors + sorted(p for p in problems if p.warning))
     return Loaded(config, articles, sorted(problems))
-
-
-def _editor_english_problems(articles: list[Article]) -> list[Problem]:
-    """A warning for editor English that holds Arabic letters or bidi controls (an Arabic field
-    pasted into the English one): published as it is, since the editors wrote it."""
-    from digest.content import field_line
-    from digest.quality import gate
-
-    found = []
-    for article in articles:
-        for name, text in (("title_en", article.title_en), ("summary_en", article.summary_en)):
-            why = gate(text, text) if text else ""
-            if why in ("Arabic letters", "bidi controls"):
-                line = field_line(Path(article.path), name) or 1
-                found.append(Problem(article.path, line, f"{name} has {why}: is it English?", warning=True))
-    return found
 
 
 def translate_entries(entries: list[Entry], config: Config, options: BuildOptions, result: BuildResult,

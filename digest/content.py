@@ -168,6 +168,10 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
             err(line(key), f"'{key}' must be text, not {_kind(value)}")
             continue
         values[key] = str(value).strip()
+    for key in ("title_en", "summary_en"):  # an Arabic field pasted into an English one
+        why = _not_english(values.get(key, ""))
+        if why:
+            err(line(key), f"{key} has {why}: is it English?", warning=True)
     for key in ("title", "date"):
         if meta.get(key) in (None, ""):
             err(line(key) if key in meta else 2, f"missing required field '{key}'")
@@ -193,6 +197,16 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
     return Article(path=shown, slug=slug, date=when, body=body, body_line=body_line,
                    tags=[str(t).strip() for t in tags if str(t).strip()], draft=draft is True,
                    extra=extra, **values)
+
+
+def _not_english(text: str) -> str:
+    """Why editor English does not look like English ('Arabic letters', 'bidi controls'), or ''."""
+    if not text:
+        return ""
+    from digest.quality import gate
+
+    why = gate(text, text)
+    return why if why in ("Arabic letters", "bidi controls") else ""
 
 
 def _kind(value: Any) -> str:

@@ -66,9 +66,11 @@ class Entry:
         return bool(self.english.title)
 
     def needs_machine(self) -> bool:
-        """Whether some field lacks the editors' English (the summary only when there is one)."""
+        """Whether some field lacks the editors' English. (Whether there is an Arabic summary to
+        translate is not asked here: a build asks this of every entry, and the summary is not in
+        the saved state's index, so asking would load every article.)"""
         e = self.english
-        return e.title_by != "editor" or (bool(self.summary) and e.summary_by != "editor")
+        return e.title_by != "editor" or e.summary_by != "editor"
 
     @property
     def source_link(self) -> str:
