@@ -22,15 +22,17 @@ install: $(VENV)/.installed
 site: install
 	$(PY) build.py
 
-# Chromium and npm only where missing: a machine whose Node.js comes from NodeSource has npm
-# inside it, and asking Debian for its own npm there fails on conflicting packages.
+# Chromium, Java (for the Nu HTML Checker's vnu.jar) and npm only where missing: a machine whose
+# Node.js comes from NodeSource has npm inside it, and asking Debian for its own npm there fails on
+# conflicting packages. No package's install script runs: vnu-jar's would fetch a Java runtime.
 $(VENV)/.test-installed: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
 	missing="$$(command -v chromium >/dev/null || echo chromium) \
+	  $$(command -v java >/dev/null || echo default-jre-headless) \
 	  $$(command -v npm >/dev/null || echo nodejs npm)"; \
 	if [ -n "$$(echo $$missing)" ]; then \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
-	npm ci --prefix tests --no-audit --no-fund
+	npm ci --prefix tests --no-audit --no-fund --ignore-scripts
 	touch $@
 
 test-deps: $(VENV)/.test-installed
