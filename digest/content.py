@@ -111,7 +111,9 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
         line = data.count(b"\n", 0, exc.start) + 1
         err(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")
         return None, problems
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # One form for the same text (the validators flag decomposed letters; search and slugs need
+    # one spelling): NFC, as the web expects.
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     parts = split_front_matter(text)
     if isinstance(parts, str):
         err(1, parts)

@@ -383,3 +383,24 @@ def test_a_background_pass_that_fails_is_not_started_again_and_again(empty_proje
     assert "background translation stopped" in capsys.readouterr().err
     preview.rebuild(set())
     assert preview.translator is failed  # no new pass until the installed models change
+
+
+def test_feed_text_uses_numeric_references_and_reads_back_as_written(empty_project):
+    empty_project.write("a.md", article(title='"عنوان فيه & و < و >"'.strip('"'), title_en='"Q&A: rates < 5% > costs"'))
+    empty_project.build()
+    for lang, title in (("ar", "عنوان فيه & و < و >"), ("en", "Q&A: rates < 5% > costs")):
+        raw = (empty_project.output / lang / "feed.xml").read_bytes()
+        assert b"&amp;" not in raw and b"&lt;" not in raw and b"&#38;" in raw
+        feed = feedparser.parse(raw)
+        assert not feed.bozo and feed.entries[0].title == title
+
+
+def test_text_is_published_in_nfc(empty_project):
+    import unicodedata
+
+    title = unicodedata.normalize("NFD", "مُدرِّس في Café")
+    assert unicodedata.normalize("NFC", title) != title
+    empty_project.write("a.md", article(title=title, body=unicodedata.normalize("NFD", "نصّ عن Café.")))
+    empty_project.build()
+    page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
+    assert unicodedata.normalize("NFC", page) == page and unicodedata.normalize("NFC", title) in page
