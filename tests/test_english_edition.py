@@ -404,3 +404,16 @@ def test_text_is_published_in_nfc(empty_project):
     empty_project.build()
     page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
     assert unicodedata.normalize("NFC", page) == page and unicodedata.normalize("NFC", title) in page
+
+
+def test_json_ld_carries_text_not_html_entities(empty_project):
+    import json
+
+    summary = 'قال "المتحدث" إن A & B \'معا\' <هنا>.'
+    empty_project.write("a.md", article(title='عنوان \\"مقتبس\\" & آخر', summary=json.dumps(summary, ensure_ascii=False)))
+    empty_project.build()
+    doc = parse(empty_project.output / "ar" / "a" / "index.html")
+    data = json.loads(doc.find(".//script[@type='application/ld+json']").text)
+    assert data["description"] == summary and data["headline"] == 'عنوان "مقتبس" & آخر'
+    meta = {m.get("property"): m.get("content") for m in doc.findall(".//meta[@property]")}
+    assert meta["og:description"] == summary
