@@ -42,7 +42,9 @@ def _site_options(parser: argparse.ArgumentParser, output: bool = True, preview:
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build the bilingual Arabic/English news digest into a static site.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print the versions of the project, Python and the libraries it uses")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site (the default command)",
                                 description="Build content/ into a complete static site.")
@@ -51,6 +53,10 @@ def make_parser() -> argparse.ArgumentParser:
                        help="fail when no translation model is installed (for publishing pipelines)")
     build.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
     build.add_argument("--timings", action="store_true", help="print the time of each build phase")
+    loudness = build.add_mutually_exclusive_group()
+    loudness.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    loudness.add_argument("-v", "--verbose", action="store_true",
+                          help="print progress, the time of each build phase and every note")
     build.add_argument("--in-place", action="store_true",
                        help="move the changed files into the output folder one by one even when most pages "
                             "changed (by default only a build that changes at most half of the pages does so, "
@@ -102,6 +108,58 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: an unknown option is reported with this subcommand's usage and the
+    closest known option, rather than with the top-level usage."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(_unknown(extras, [s for a in self._actions for s in a.option_strings]))
+        return parsed, extras
+
+
+def _unknown(extras: list[str], known: list[str]) -> str:
+    import difflib
+
+    first = extras[0].split("=", 1)[0]
+    close = difflib.get_close_matches(first, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}{hint}"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: the versions are read only when asked for (it takes a moment)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        print(versions())
+        parser.exit()
+
+
+def versions() -> str:
+    """The project's version, Python's, and those of the libraries whose work a build shows."""
+    import importlib.metadata
+    import platform
+
+    lines = []
+    for name, dist in (("bilingual-digest", "bilingual-digest"), ("Python", None), ("Jinja2", "Jinja2"),
+                       ("markdown-it-py", "markdown-it-py"), ("PyYAML", "PyYAML"), ("watchfiles", "watchfiles"),
+                       ("argostranslate", "argostranslate"), ("CTranslate2", "ctranslate2"),
+                       ("SentencePiece", "sentencepiece"), ("Babel", "Babel"), ("nh3", "nh3")):
+        if dist is None:
+            version = platform.python_version()
+        else:
+            try:
+                version = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                version = "not installed"
+        lines.append(f"{name} {version}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(_with_command(sys.argv[1:] if argv is None else list(argv)))
     try:
@@ -150,8 +208,17 @@ def run() -> NoReturn:
 
 
 def _with_command(argv: list[str]) -> list[str]:
-    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
-        return ["build", *argv]  # `python build.py` alone, or with build options, means build
+    """`python build.py` alone, or with build options, means build. A first word that is no
+    command and no option is a mistyped command: usage error, with the closest command."""
+    if argv and not argv[0].startswith("-") and argv[0] not in HANDLERS:
+        import difflib
+
+        close = difflib.get_close_matches(argv[0], list(HANDLERS), n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; commands: {', '.join(HANDLERS)}"
+        print(f"build.py: error: unknown command '{argv[0]}'{hint}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
+        return ["build", *argv]
     return argv
 
 
@@ -166,7 +233,9 @@ def _options(args: argparse.Namespace):
     return BuildOptions(content=args.content, output=args.output, config=args.config, cache=args.cache,
                         drafts=args.drafts, base_url=args.base_url,
                         strict=getattr(args, "strict", False), jobs=getattr(args, "jobs", 0),
-                        in_place=getattr(args, "in_place", False), force=getattr(args, "force", False))
+                        in_place=getattr(args, "in_place", False), force=getattr(args, "force", False),
+                        progress=False if getattr(args, "quiet", False) else True if getattr(args, "verbose", False)
+                        else None)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -185,10 +254,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if _EXIT_AFTER_BUILD:
         _KEPT.append(builder)  # the process's end frees it, not one object at a time (see run)
+    if args.quiet:
+        return EXIT_OK
     _report(result.warnings)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
-    if args.timings:
+    if args.timings or args.verbose:
         print("timings: " + ", ".join(f"{k} {v:.3f}s" for k, v in result.phases.items()), file=sys.stderr)
     print(result.summary_line())
     return EXIT_OK

@@ -136,6 +136,7 @@ class Preview:
         self.stop = threading.Event()
         self.watching = threading.Event()  # set once the watcher reports: edits from then on are seen
         self.slugs: frozenset[str] = frozenset()  # articles of the last good build, for /_preview/
+        self.building = threading.Lock()  # held by a build; the /_preview/ index reads the articles under it
         self.mount = urlsplit(options.base_url or "").path.rstrip("/")  # site path prefix, from --base-url
 
     @property
@@ -151,7 +152,8 @@ class Preview:
         be all that changed (see Builder._scan)."""
         options = self.options
         try:
-            result = self.builder.build(None if rescan else changed)
+            with self.building:
+                result = self.builder.build(None if rescan else changed)
         except ContentError as exc:
             return self._failed(exc.problems)
         except (OutputBusy, OutputRefused) as exc:
@@ -189,6 +191,25 @@ class Preview:
         else:
             self.hub.publish(RELOAD)
         return None
+
+    def listing(self) -> list[tuple[str, str, str, str]]:
+        """(slug, Arabic title, English title, what the English is) of the last good build's
+        articles, newest first, for the /_preview/ index. Read under the build's lock: titles
+        of articles kept from the saved state are read from it on first use."""
+        with self.building:
+            entries = sorted((entry for _, entry in list(self.builder.entries.values())
+                              if entry.slug in self.slugs), key=lambda e: e.order)
+            out = []
+            for entry in entries:
+                english = entry.english
+                if english.title:
+                    state = "machine" if english.title_by == "machine" else "editors"
+                elif english.held:
+                    state = "held back: " + "; ".join(f"{name} {why}" for name, why in english.held)
+                else:
+                    state = "not translated"
+                out.append((entry.slug, entry.article.title, english.title, state))
+            return out
 
     def translate_in_background(self, texts: list[str]) -> None:
         """Translate what the last build left untranslated, a chunk at a time; each committed
@@ -452,9 +473,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not slug:
             if not path.endswith("/"):
                 return self.redirect(PREVIEW_PATH, "")
-            links = "".join(f'<li><a href="{PREVIEW_PATH}{escape(quote(s))}/">{escape(s)}</a></li>'
-                            for s in sorted(preview.slugs))
-            return self.send(200, _preview_page("Preview", f"<ol>{links}</ol>"), HTML_TYPE, head)
+            rows = "".join(
+                f'<li><a href="{PREVIEW_PATH}{escape(quote(slug))}/"><bdi lang="ar" dir="rtl">{escape(ar)}</bdi></a>'
+                f'<br><span lang="en" dir="ltr">{escape(en) if en else "—"} <small>({escape(state)})</small>'
+                "</span></li>"
+                for slug, ar, en, state in preview.listing())
+            return self.send(200, _preview_page("Preview", f"<ol>{rows}</ol>"), HTML_TYPE, head)
         if "/" in slug or slug not in preview.slugs:
             return self.not_found(head)
         if not rest.endswith("/"):

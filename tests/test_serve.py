@@ -273,6 +273,18 @@ def test_symlinks_leading_out_of_the_output_folder_are_refused(server):
             (output / name).unlink()
 
 
+def test_the_preview_index_lists_titles_newest_first_with_their_english(server):
+    status, _, body = server.get("/_preview/")
+    assert status == 200
+    items = re.findall(r'<li><a href="/_preview/([^/]+)/"><bdi lang="ar" dir="rtl">([^<]+)</bdi>.*?<small>\(([^)]+)\)',
+                       body)
+    dates = {slug: (server.project.content / f"{slug}.md").read_text(encoding="utf-8").split("date: ")[1][:25]
+             for slug, _, _ in items}
+    assert [slug for slug, _, _ in items] == sorted(dates, key=dates.get, reverse=True)
+    assert {slug: state for slug, _, state in items} == {**{s: "not translated" for s in SLUGS}, ENGLISH: "editors"}
+    assert all(title.strip() and not title.isascii() for _, title, _ in items)
+
+
 def test_side_by_side_preview(server):
     status, _, body = server.get(f"/_preview/{SLUGS[2]}/")
     assert status == 200

@@ -1,0 +1,40 @@
+"""The command line: suggestions for mistyped commands and options, --version, -q and -v."""
+
+from __future__ import annotations
+
+
+def test_a_mistyped_command_is_a_usage_error_with_a_suggestion(project):
+    done = project.run("biuld")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == "build.py: error: unknown command 'biuld'; did you mean 'build'?"
+    assert project.run("xyzzy").stderr.strip().endswith("commands: build, check, new, summarize, models, "
+                                                        "translations, serve")
+    assert not project.output.exists()
+
+
+def test_a_mistyped_option_shows_its_commands_usage_and_the_closest_option(project):
+    done = project.run("build", "--bse-url", "https://example.org/")
+    assert done.returncode == 2
+    assert "usage: build.py build " in done.stderr
+    assert "unrecognized arguments: --bse-url https://example.org/; did you mean --base-url?" in done.stderr
+    check = project.run("check", "--fx")
+    assert "usage: build.py check " in check.stderr and "did you mean --fix?" in check.stderr
+
+
+def test_version_names_the_project_python_and_the_libraries(project):
+    done = project.run("--version")
+    assert done.returncode == 0
+    names = [line.split(" ")[0] for line in done.stdout.splitlines()]
+    assert names == ["bilingual-digest", "Python", "Jinja2", "markdown-it-py", "PyYAML", "watchfiles",
+                     "argostranslate", "CTranslate2", "SentencePiece", "Babel", "nh3"]
+    assert "not installed" not in done.stdout
+
+
+def test_quiet_prints_nothing_and_verbose_prints_progress_and_timings(project):
+    quiet = project.run("build", "-q", check=True)
+    assert quiet.stdout == "" and quiet.stderr == ""
+    project.run("build", "-q", "--output", "other", check=True)
+    verbose = project.run("build", "-v", "--output", "third", check=True)
+    assert verbose.stdout.startswith("built ") and "timings: " in verbose.stderr
+    assert "rendering: " in verbose.stderr  # progress, even for a small site
+    assert project.run("build", "-q", "-v").returncode == 2
