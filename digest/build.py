@@ -162,7 +162,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     """
     config = config or load_config(options.config, options.base_url)
     files, found_in_folder = scanned or scan(options)
-    problems = list(found_in_folder)
+    problems = list(found_in_folder) + _base_url_problems(config, options)
     cache = {} if cache is None else cache
     stale = [(path, shown) for path, shown, current in files
              if current is None or shown not in cache or cache[shown][0] != current]
@@ -200,6 +200,22 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     if errors:
         raise ContentError(errors + sorted(p for p in problems if p.warning))
     return Loaded(config, articles, sorted(problems))
+
+
+def _base_url_problems(config: Config, options: BuildOptions) -> list[Problem]:
+    """A site below a path of its host: crawlers read robots.txt only at the host's root."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(config.base_url).path
+    if path in ("", "/"):
+        return []
+    from digest.config import key_lines
+
+    where = str(options.config) if options.base_url is None else "--base-url"
+    line = key_lines(options.config).get("base_url", 1) if options.base_url is None else 1
+    return [Problem(where, line, f"base_url has a path ({path}): robots.txt is written to {path}robots.txt, "
+                    "but crawlers read it only at the host's root; copy it there (see docs/deploy.md)",
+                    warning=True)]
 
 
 def translate_entries(entries: list[Entry], config: Config, options: BuildOptions, result: BuildResult,

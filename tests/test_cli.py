@@ -38,3 +38,11 @@ def test_quiet_prints_nothing_and_verbose_prints_progress_and_timings(project):
     assert verbose.stdout.startswith("built ") and "timings: " in verbose.stderr
     assert "rendering: " in verbose.stderr  # progress, even for a small site
     assert project.run("build", "-q", "-v").returncode == 2
+
+
+def test_a_base_url_with_a_path_warns_about_robots_txt(project):
+    done = project.run("build", "--base-url", "https://example.org/news/", check=True)
+    assert ("--base-url:1: warning: base_url has a path (/news/): robots.txt is written to /news/robots.txt"
+            in done.stderr)
+    root = project.run("build", "--base-url", "https://example.org/", "--output", "root", check=True)
+    assert "robots.txt" not in root.stderr
