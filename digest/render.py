@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from digest import i18n
+from digest import cachefile, i18n
 from digest.config import Config
 from digest.entries import Entry
 from digest.markup import safe_url
@@ -194,12 +194,25 @@ def compiled_folder(root: Path, base_url: str) -> Path:
 
 
 class _BytecodeCache(FileSystemBytecodeCache):
-    """A compiled template that cannot be kept (its folder removed meanwhile by another build's
-    tidying, a full disk) is compiled again next time, rather than failing this build."""
+    """Compiled templates in checksummed files (see digest.cachefile): one whose bytes do not
+    verify, or that cannot be loaded, is reported and compiled again, never run. A compiled
+    template that cannot be kept (its folder removed meanwhile by another build's tidying, a
+    full disk) is compiled again next time, rather than failing this build."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        path = Path(self._get_cache_filename(bucket))
+        payload = cachefile.read_bytes(path, "template")
+        if payload is None:
+            return
+        try:
+            bucket.bytecode_from_string(payload)
+        except Exception as exc:  # sound bytes that this Jinja cannot load
+            bucket.reset()
+            cachefile.report(path, f"cannot be loaded ({type(exc).__name__}: {exc})")
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:
-            super().dump_bytecode(bucket)
+            cachefile.write_bytes(Path(self._get_cache_filename(bucket)), "template", bucket.bytecode_to_string())
         except OSError:
             pass
 
