@@ -56,14 +56,15 @@ def blob_digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=BLOB_DIGEST_SIZE).digest()
 
 
-def seal(kind: str, payload: bytes) -> bytes:
+def header(kind: str, payload: bytes) -> bytes:
+    """What goes before the payload in a cache file of this kind."""
     tag = _tag(kind)
-    return b"".join((MAGIC, bytes((len(tag),)), tag, _digest(tag, payload), payload))
+    return b"".join((MAGIC, bytes((len(tag),)), tag, _digest(tag, payload)))
 
 
-def unseal(kind: str, data: bytes) -> bytes | None:
-    """The payload of a sealed file; None when it was written for another kind or version.
-    Raises Damaged when its bytes do not verify."""
+def unseal(kind: str, data: bytes) -> memoryview | None:
+    """The payload of a sealed file (a view of `data`: no copy of a large index); None when it
+    was written for another kind or version. Raises Damaged when its bytes do not verify."""
     if not data.startswith(MAGIC):
         if data.startswith(_OLD_FORMATS):
             return None
@@ -73,14 +74,14 @@ def unseal(kind: str, data: bytes) -> bytes | None:
         raise Damaged("cut short")
     end = start + data[start - 1]
     tag, digest = data[start:end], data[end : end + DIGEST_SIZE]
-    payload = memoryview(data)[end + DIGEST_SIZE :]  # hashed without a copy
+    payload = memoryview(data)[end + DIGEST_SIZE :]
     if len(digest) != DIGEST_SIZE:
         raise Damaged("cut short")
     if _digest(tag, payload) != digest:
         raise Damaged("its checksum does not match its bytes")
     if tag != _tag(kind):
         return None  # sound, but another version's (or another kind's): not for this build
-    return payload.tobytes()
+    return payload
 
 
 def write_bytes(path: Path, kind: str, payload: bytes) -> None:
@@ -90,14 +91,15 @@ def write_bytes(path: Path, kind: str, payload: bytes) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(seal(kind, payload))
+            handle.write(header(kind, payload))
+            handle.write(payload)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def read_bytes(path: Path, kind: str) -> bytes | None:
+def read_bytes(path: Path, kind: str) -> memoryview | None:
     """The payload written by write_bytes, or None: no such file, another version's, or
     damaged (reported: see take_reports)."""
     try:

@@ -120,7 +120,9 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
             if st.st_size > config.max_file_size:
                 err(1, f"file is {st.st_size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size)")
                 return None, problems
-            data = handle.read(config.max_file_size + 1)  # no more, should it grow meanwhile
+            data = handle.read(st.st_size + 1)  # one byte more shows a file that grew meanwhile
+            if len(data) > st.st_size:  # read on, but never past the limit
+                data += handle.read(config.max_file_size + 1 - len(data))
         if len(data) > config.max_file_size:
             err(1, f"file is over the limit of {config.max_file_size:,} bytes (max_file_size)")
             return None, problems
