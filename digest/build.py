@@ -349,18 +349,25 @@ class Builder:
         from digest import cachefile
         from digest.state import StateDamaged
 
+        def damaged() -> list[Problem]:
+            return [Problem(path, 1, f"damaged cache file ({why}): discarded, and its work done again",
+                            warning=True) for path, why in cachefile.take_reports()]
+
         try:
-            result = self._build(changed)
-        except StateDamaged as exc:
-            self.store.drop()
-            # As if loaded under other settings: _load_state then starts from nothing.
-            self._state_loaded, self.settings_key = True, ""
-            cachefile.report(exc.path, f"{exc.why}; every article was read again")
-            result = self._build(None)
+            try:
+                result = self._build(changed)
+            except StateDamaged as exc:
+                self.store.drop()
+                # As if loaded under other settings: _load_state then starts from nothing.
+                self._state_loaded, self.settings_key = True, ""
+                cachefile.report(exc.path, f"{exc.why}; every article was read again")
+                result = self._build(None)
+        except ContentError as exc:
+            exc.problems += damaged()
+            raise
         # Not kept in the manifest with the build's other warnings: a later build has no reason
         # to repeat them.
-        result.warnings += [Problem(path, 1, f"damaged cache file ({why}): discarded, and its work done again",
-                                    warning=True) for path, why in cachefile.take_reports()]
+        result.warnings += damaged()
         return result
 
     def _build(self, changed: Collection[str] | None) -> BuildResult:
@@ -864,6 +871,7 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
             import multiprocessing  # only for a big build: imported on demand
 
             i18n.new_formats()  # as in _in_chunks: the workers send back only what they format
+            renderer.load_templates()  # here, where a damaged compiled one is reported
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for done, formats in pool.imap_unordered(_render_range, tasks()):
                     i18n.remember(formats)

@@ -35,9 +35,10 @@ FRONT_MATTER_MAX_CHARS = 1_000_000  # or the front matter's own length, if longe
 # A file at max_file_size, of any mix of text and markup within this, builds in a few seconds.
 MARKUP_MAX = 50_000
 _MARKUP = "\n|*_`[]!<&~\\"
-_CONTAINER_MARK = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"
-_CONTAINERS = re.compile(f"^(?:{_CONTAINER_MARK})+", re.M)  # what a line starts with: quotes, list items
-_CONTAINER = re.compile(_CONTAINER_MARK)
+# Patterns compiled on first use (re keeps them), as few bodies are long enough to need them:
+# every build imports this module, a build with nothing to do included.
+_CONTAINER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"
+_CONTAINERS = f"(?m)^(?:{_CONTAINER})+"  # what a line starts with: quotes, list items
 _INT = "tag:yaml.org,2002:int"
 Err = Callable[..., None]
 
@@ -178,7 +179,7 @@ def _markup_count(body: str) -> int:
     Counted only for a body long enough to hold more than MARKUP_MAX of them."""
     if len(body) <= MARKUP_MAX:
         return 0
-    nested = sum(len(_CONTAINER.findall(found.group())) for found in _CONTAINERS.finditer(body))
+    nested = sum(len(re.findall(_CONTAINER, found.group())) for found in re.finditer(_CONTAINERS, body))
     return nested + sum(body.count(c) for c in _MARKUP)
 
 

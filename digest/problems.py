@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: from a file name or
 # a front-matter value they could retitle or recolour the terminal, or split a message's line.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# (Compiled on first use, by re: a build that prints nothing need not.)
+_CONTROLS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -18,7 +19,7 @@ def _escape_one(match: re.Match[str]) -> str:
 
 def escape_controls(text: str) -> str:
     """The text with control characters written as escapes (\\x1b, \\n), safe to print."""
-    return _CONTROLS.sub(_escape_one, text)
+    return re.sub(_CONTROLS, _escape_one, text)
 
 
 @dataclass(frozen=True, order=True)

@@ -156,6 +156,13 @@ class Renderer:
             html = self._teasers[key] = module.teaser(entry, lang, level)
         return html
 
+    def load_templates(self) -> None:
+        """Load every template now, before workers are forked: they inherit them loaded, and a
+        compiled template that does not verify is reported by this process (a worker's report
+        would be lost with the worker)."""
+        for name in self.env.list_templates(extensions=("html", "xml")):
+            self.env.get_template(name)
+
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
         return template.render(page=page, **self.globals_for(page.lang), **page.context)

@@ -123,6 +123,9 @@ class StateDamaged(Exception):
         super().__init__(f"{path.name}: {why}")
         self.path, self.why = path, why
 
+    def __reduce__(self) -> tuple:  # raised in a render worker, it is pickled back to the build
+        return StateDamaged, (self.path, self.why)
+
 
 def _fill(stub: Any) -> None:
     whole, which, names = _STUBS[type(stub)]

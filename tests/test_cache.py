@@ -10,7 +10,7 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import Project, make_project, tree_bytes
+from conftest import Project, article, make_project, tree_bytes
 
 from digest import cachefile
 
@@ -191,3 +191,38 @@ def test_a_file_of_another_python_or_kind_is_not_used_and_not_reported(tmp_path,
     path.write_bytes(cachefile.MAGIC)
     assert cachefile.read_pickle(path, "formats") is None
     assert cachefile.take_reports() == [(str(path), "cut short")]
+
+
+def test_damage_found_while_workers_render_is_reported_and_the_site_equals_a_clean_one(tmp_path):
+    """With enough pages, forked workers render them, unpickling the kept articles: a damaged one
+    is raised back to the build, which starts again; compiled templates are loaded before the
+    workers start, so a damaged one is reported by the build itself."""
+    from digest.build import PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES
+
+    count = max(PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES // 2) + 10
+
+    def fill(project: Project) -> None:
+        for i in range(count):
+            project.write(f"a{i:03}.md", article(
+                title=f"خبر رقم {i}", date=f"2018-02-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
+                body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
+                category=("economy", "sports", "culture")[i % 3]))
+
+    kept = make_project(tmp_path / "kept", sample=False)
+    fill(kept)
+    kept.build("--jobs", "2")
+    damaged = [*kept.cache.glob("articles-*.pickles"), *kept.cache.glob("templates/*/__jinja2_*.cache")]
+    for path in damaged:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    edit_template(kept)
+    done = kept.run("build", "--jobs", "2")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    for path in damaged:
+        assert f"{path.relative_to(kept.root)}:1: warning: damaged cache file" in done.stderr, (path, done.stderr)
+    clean = make_project(tmp_path / "clean", sample=False)
+    fill(clean)
+    edit_template(clean)
+    clean.build("--jobs", "2")
+    assert tree_bytes(kept.output) == tree_bytes(clean.output)
