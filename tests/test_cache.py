@@ -226,3 +226,16 @@ def test_damage_found_while_workers_render_is_reported_and_the_site_equals_a_cle
     edit_template(clean)
     clean.build("--jobs", "2")
     assert tree_bytes(kept.output) == tree_bytes(clean.output)
+
+
+def test_a_build_that_fails_on_content_still_names_the_damaged_cache_files(project):
+    project.build()
+    formats = project.cache / "formats.pickle"
+    formats.write_bytes(formats.read_bytes()[:-3])
+    (project.content / "broken.md").write_text("no front matter\n", encoding="utf-8")
+    done = project.run("build")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert "content/broken.md:1: no front matter: the file must start with a line '---'" in lines
+    assert [line for line in lines if line.startswith(".cache/formats.pickle:1: warning: damaged cache file")]
+    assert lines[-1] == "1 error(s); nothing was published"
