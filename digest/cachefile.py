@@ -130,7 +130,7 @@ def read_pickle(path: Path, kind: str) -> Any:
     try:
         return pickle.loads(payload)
     except Exception as exc:  # whatever a pickle raises, the file is unusable
-        report(path, f"cannot be loaded ({type(exc).__name__}: {exc})")
+        report(path, f"cannot be loaded: {type(exc).__name__}: {exc}")
         return None
 
 

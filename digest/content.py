@@ -29,10 +29,10 @@ FUTURE_GRACE = timedelta(days=1)
 # otherwise expand to billions of values, and hashing the article never ends.
 FRONT_MATTER_MAX_VALUES = 10_000
 FRONT_MATTER_MAX_CHARS = 1_000_000  # or the front matter's own length, if longer
-# Markdown costs up to ~50 microseconds per line or markup character (a table cell, a list
-# item, a link, each level of a quote or list a line is in), against a fraction of that per
-# byte of plain text: a body with more of them than this is refused rather than taking minutes.
-# A file at max_file_size, of any mix of text and markup within this, builds in a few seconds.
+# Markdown's time grows with lines and markup characters (a table cell, a list item, a link,
+# each level of a quote or list a line is in), each costing hundreds of times a byte of plain
+# text: a body with more of them than this is refused rather than taking minutes to build. A
+# file at max_file_size, of any mix of text and markup within this, builds in a few seconds.
 MARKUP_MAX = 50_000
 _MARKUP = "\n|*_`[]!<&~\\"
 # Patterns compiled on first use (re keeps them), as few bodies are long enough to need them:

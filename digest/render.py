@@ -215,7 +215,7 @@ class _BytecodeCache(FileSystemBytecodeCache):
             bucket.bytecode_from_string(payload)
         except Exception as exc:  # sound bytes that this Jinja cannot load
             bucket.reset()
-            cachefile.report(path, f"cannot be loaded ({type(exc).__name__}: {exc})")
+            cachefile.report(path, f"cannot be loaded: {type(exc).__name__}: {exc}")
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:

@@ -177,7 +177,8 @@ class _Blobs:
                 if not (isinstance(pair, tuple) and isinstance(pair[0], Article)):
                     raise TypeError(f"not an article: {type(pair).__name__}")
             except Exception as exc:  # sound bytes that this code cannot load
-                raise StateDamaged(self.path, f"the article at byte {offset} cannot be loaded ({exc})") from None
+                why = f"the article at byte {offset} cannot be loaded: {type(exc).__name__}: {exc}"
+                raise StateDamaged(self.path, why) from None
             if pair[1] is not None:
                 self._halves[offset] = pair
         return pair[which]
@@ -248,10 +249,10 @@ class StateStore:
             blobs = _Blobs(self.folder / _blobs_name(generation), base["size"])
             files, entries = _stubs(base["index"], blobs)
         except _BlobsMissing as exc:
-            cachefile.report(exc.path, f"cannot be used ({exc})")
+            cachefile.report(exc.path, f"cannot be used: {exc}")
             return {}, {}, ""
         except _UNREADABLE as exc:
-            cachefile.report(self.base_path, f"cannot be loaded ({type(exc).__name__}: {exc})")
+            cachefile.report(self.base_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
             return {}, {}, ""
         deltas: list[dict[str, Any]] = []
         delta = cachefile.read_pickle(self.delta_path, "articles-delta")
@@ -264,7 +265,7 @@ class StateStore:
                     _apply(files, record["files"], record["files_gone"])
                     _apply(entries, record["entries"], record["entries_gone"])
             except _UNREADABLE as exc:
-                cachefile.report(self.delta_path, f"cannot be loaded ({exc})")
+                cachefile.report(self.delta_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
                 files, entries = _stubs(base["index"], blobs)
                 deltas = []
         self._generation, self._settings, self._deltas = generation, settings, deltas

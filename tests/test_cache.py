@@ -147,8 +147,8 @@ def test_a_sound_manifest_naming_an_unknown_module_is_discarded_with_a_warning(p
     cachefile.write_pickle(manifest, "manifest", {"version": Thing()})
     done = project.run("build")
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    assert re.search(r"manifest-\w+\.pickle:1: warning: damaged cache file \(cannot be loaded "
-                     r"\(ModuleNotFoundError", done.stderr), done.stderr
+    assert re.search(r"manifest-\w+\.pickle:1: warning: damaged cache file \(cannot be loaded: "
+                     r"ModuleNotFoundError", done.stderr), done.stderr
     assert tree_bytes(project.output) == before
 
 
