@@ -424,19 +424,30 @@ class Builder:
 
         A saved article that cannot be read back (its file damaged on disk after the state was
         saved) is found only when a page first needs it: the state is then dropped, and the
-        build starts again, reading every file."""
+        build starts again, reading every file. Every damaged cache file gets one warning."""
+        from digest import cachefile
         from digest.state import StateDamaged
 
+        def damaged() -> list[Problem]:
+            return [Problem(path, 1, f"damaged cache file ({why}): discarded, and its work done again",
+                            warning=True) for path, why in cachefile.take_reports()]
+
         try:
-            return self._build(changed)
-        except StateDamaged as exc:
-            self.store.drop()
-            # As if loaded under other settings: _load_state then starts from nothing.
-            self._state_loaded, self.settings_key = True, ""
-            result = self._build(None)
-            result.notes.append(f"the saved articles in {self.options.cache} were damaged ({exc}); "
-                                "every article was read again")
-            return result
+            try:
+                result = self._build(changed)
+            except StateDamaged as exc:
+                self.store.drop()
+                # As if loaded under other settings: _load_state then starts from nothing.
+                self._state_loaded, self.settings_key = True, ""
+                cachefile.report(exc.path, f"{exc.why}; every article was read again")
+                result = self._build(None)
+        except ContentError as exc:
+            exc.problems += damaged()
+            raise
+        # Not kept in the manifest with the build's other warnings: a later build has no reason
+        # to repeat them.
+        result.warnings += damaged()
+        return result
 
     def _build(self, changed: Collection[str] | None) -> BuildResult:
         options = self.options
@@ -801,13 +812,13 @@ def manifest_file(options: BuildOptions) -> Path:
 
 
 def _read_manifest(path: Path, output: Path) -> dict:
-    """The manifest of the current output, or {} when it describes something else."""
-    try:
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-        return {}
-    if data.get("version") != MANIFEST_VERSION or data.get("output") != str(output.resolve()):
+    """The manifest of the current output, or {} when it describes something else (or is
+    damaged: see digest.cachefile)."""
+    from digest import cachefile
+
+    data = cachefile.read_pickle(path, "manifest")
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION \
+            or data.get("output") != str(output.resolve()):
         return {}
     try:
         if os.stat(output).st_ino != data.get("inode"):
@@ -830,10 +841,9 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             # needs no import of digest.pages.
             "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english),
             "static": static, "shape": plan.shape}  # see PlanMemo
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    from digest import cachefile
+
+    cachefile.write_pickle(path, "manifest", data)
     _tidy_manifests(path.parent)
 
 
@@ -990,6 +1000,7 @@ def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, opti
             import multiprocessing  # only for a big build: imported on demand
 
             i18n.new_formats()  # as in _in_chunks: the workers send back only what they format
+            renderer.load_templates()  # here, where a damaged compiled one is reported
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for done, formats in pool.imap_unordered(_render_range, tasks()):
                     i18n.remember(formats)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
+import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,29 @@ import yaml
 
 from digest.config import Config
 from digest.problems import Problem
-from digest.slugs import slug_key, slug_problem
+from digest.slugs import drop_arabic_marks, slug_key, slug_problem
 
 TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
                "summary_en", "slug", "image", "author", "source_hash")
 CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
 FUTURE_GRACE = timedelta(days=1)
+# What front matter may expand to (aliases repeat what they name): values, and characters of
+# text, counted as if every alias were written out. A few hundred bytes of nested aliases
+# otherwise expand to billions of values, and hashing the article never ends.
+FRONT_MATTER_MAX_VALUES = 10_000
+FRONT_MATTER_MAX_CHARS = 1_000_000  # or the front matter's own length, if longer
+# Markdown's time grows with lines and markup characters (a table cell, a list item, a link,
+# each level of a quote or list a line is in), each costing hundreds of times a byte of plain
+# text: a body with more of them than this is refused rather than taking minutes to build. A
+# file at max_file_size, of any mix of text and markup within this, builds in a few seconds.
+MARKUP_MAX = 50_000
+_MARKUP = "\n|*_`[]!<&~\\"
+# Patterns compiled on first use (re keeps them), as few bodies are long enough to need them:
+# every build imports this module, a build with nothing to do included.
+_CONTAINER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"
+_CONTAINERS = f"(?m)^(?:{_CONTAINER})+"  # what a line starts with: quotes, list items
+_INT = "tag:yaml.org,2002:int"
+Err = Callable[..., None]
 
 
 class _FrontMatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
@@ -91,11 +111,22 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
         problems.append(Problem(shown, line, message, warning, until))
 
     try:
-        size = path.stat().st_size
-        if size > config.max_file_size:
-            err(1, f"file is {size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size)")
+        # Without blocking: a named pipe put where an article was would wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                err(1, f"not a regular file ({_file_kind(st.st_mode)}); only regular files are read")
+                return None, problems
+            if st.st_size > config.max_file_size:
+                err(1, f"file is {st.st_size:,} bytes, over the limit of {config.max_file_size:,} (max_file_size)")
+                return None, problems
+            data = handle.read(st.st_size + 1)  # one byte more shows a file that grew meanwhile
+            if len(data) > st.st_size:  # read on, but never past the limit
+                data += handle.read(config.max_file_size + 1 - len(data))
+        if len(data) > config.max_file_size:
+            err(1, f"file is over the limit of {config.max_file_size:,} bytes (max_file_size)")
             return None, problems
-        data = path.read_bytes()
     except OSError as exc:
         err(1, f"cannot read file: {exc.strerror or exc}")
         return None, problems
@@ -119,6 +150,11 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
         err(1, parts)
         return None, problems
     front, body, body_line = parts
+    markup = _markup_count(body)
+    if markup > MARKUP_MAX:
+        err(body_line, f"the body has {markup:,} lines and Markdown markup characters (table cells, list "
+                       f"items, links...), over the limit of {MARKUP_MAX:,}; split it into several articles")
+        return None, problems
     meta, key_lines = _parse_yaml(front, err)
     if meta is None:
         return None, problems
@@ -128,10 +164,33 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
     return (article if not any(not p.warning for p in problems) else None), problems
 
 
-def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
+def _markup_count(body: str) -> int:
+    """Lines and characters that may start Markdown markup: what the parser's time grows with.
+    Counted only for a body long enough to hold more than MARKUP_MAX of them."""
+    if len(body) <= MARKUP_MAX:
+        return 0
+    nested = sum(len(re.findall(_CONTAINER, found.group())) for found in re.finditer(_CONTAINERS, body))
+    return nested + sum(body.count(c) for c in _MARKUP)
+
+
+def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, int]]:
     loader = _FrontMatterLoader(front)
     try:
         node = loader.get_single_node()
+        if node is not None and not _check_nodes(node, len(front), err):
+            return None, {}
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         # Where the broken construct started (an unclosed quote or bracket) helps more than
@@ -144,6 +203,9 @@ def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
             problem = f"{getattr(exc, 'context', None) or 'here'}: {problem} on line {problem_mark.line + 2}"
         err(line, f"invalid YAML in front matter: {problem}")
         return None, {}
+    except (ValueError, OverflowError, TypeError, RecursionError) as exc:  # a value YAML cannot make
+        err(2, f"invalid YAML in front matter: {exc}")
+        return None, {}
     finally:
         loader.dispose()
     if not isinstance(meta, dict):
@@ -154,6 +216,51 @@ def _parse_yaml(front: str, err) -> tuple[dict | None, dict[str, int]]:
         for key_node, _ in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + 2
     return meta, lines
+
+
+def _check_nodes(root: yaml.Node, size: int, err: Err) -> bool:
+    """Whether the composed front matter may be constructed: reports duplicate keys, integers
+    too long for Python to read, and aliases that expand past FRONT_MATTER_MAX_VALUES values or
+    FRONT_MATTER_MAX_CHARS characters. Walks the nodes as if every alias were written out,
+    stopping at the limits, so a bomb costs no more than the limits."""
+    max_chars = max(size, FRONT_MATTER_MAX_CHARS)
+    max_digits = sys.get_int_max_str_digits() or 4300
+    values = chars = 0
+    checked: set[int] = set()  # mappings and numbers already checked (an alias names them again)
+    ok = True
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        values += 1
+        if values > FRONT_MATTER_MAX_VALUES or chars > max_chars:
+            err(node.start_mark.line + 2, f"front matter expands to over {FRONT_MATTER_MAX_VALUES:,} values or "
+                                          f"{max_chars:,} characters (through aliases: *name)")
+            return False
+        if isinstance(node, yaml.ScalarNode):
+            chars += len(node.value)
+            if node.tag == _INT and id(node) not in checked:
+                checked.add(id(node))
+                digits = sum(ch.isdigit() for ch in node.value)
+                if digits > max_digits:
+                    err(node.start_mark.line + 2, f"a number of {digits:,} digits is too long; quote it "
+                                                  "to make it text")
+                    ok = False
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            if id(node) not in checked:
+                checked.add(id(node))
+                seen: dict[tuple[str, str], int] = {}
+                for key, _ in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value != "<<":  # a merge key may repeat
+                        first = seen.setdefault((key.tag, key.value), key.start_mark.line + 2)
+                        if first != key.start_mark.line + 2:
+                            err(key.start_mark.line + 2, f"duplicate key '{key.value}' (first on line {first})")
+                            ok = False
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return ok
 
 
 def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: int,
@@ -189,7 +296,8 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
     when = None
     if meta.get("date") not in (None, ""):
         when = _parse_date(meta["date"], config, err, line("date"))
-    slug = unicodedata.normalize("NFC", values.pop("slug", "") or path.stem)
+    # Arabic vowel marks (harakat) are spelling aids, not part of a word's identity: dropped.
+    slug = drop_arabic_marks(unicodedata.normalize("NFC", values.pop("slug", "") or path.stem))
     problem = slug_problem(slug)
     if problem:
         err(line("slug") if "slug" in meta else 1, problem)
@@ -238,6 +346,17 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=config.tz)
+    try:
+        # What the build does with a date (in UTC, in the site's zone, as a day with the days
+        # around it) must stay inside the years 1 to 9999 that Python's dates can hold.
+        for zone in (UTC, config.tz):
+            if not date.min < when.astimezone(zone).date() < date.max:
+                raise OverflowError("the first or last day Python can hold")
+        when.timestamp()
+    except (OverflowError, ValueError):
+        err(line, f"impossible date '{text}': too close to the year 1 or 9999 "
+                  "(use e.g. 2016-09-01T14:46:00+03:00)")
+        return None
     if when - datetime.now(when.tzinfo) > FUTURE_GRACE:
         err(line, f"date {text} is in the future", warning=True, until=(when - FUTURE_GRACE).timestamp())
     return when
@@ -264,13 +383,24 @@ def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[li
                 walk(entry.path)
             elif entry.name.endswith(CONTENT_SUFFIXES):
                 if entry.is_symlink():
-                    target = Path(entry.path).resolve()
+                    try:
+                        target = Path(entry.path).resolve()
+                    except (OSError, RuntimeError):  # Python 3.11 and 3.12 raise RuntimeError
+                        problems.append(Problem(entry.path, 1, "symbolic link loop: the link leads back to itself"))
+                        continue
                     if not target.is_relative_to(root):
                         problems.append(Problem(entry.path, 1,
                                                 f"symbolic link points outside the content folder ({target})"))
                         continue
                     if links is not None:
                         links.append(entry.path)
+                try:
+                    kind = None if entry.is_file() else _file_kind(entry.stat().st_mode)
+                except OSError:
+                    kind = None  # a broken link: reading it says so
+                if kind is not None:
+                    problems.append(Problem(entry.path, 1, f"not a regular file ({kind}); only regular files are read"))
+                    continue
                 found.append((entry.path, entry.path))
 
     walk(str(content_dir))

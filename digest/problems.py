@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: from a file name or
+# a front-matter value they could retitle or recolour the terminal, or split a message's line.
+# (Compiled on first use, by re: a build that prints nothing need not.)
+_CONTROLS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def escape_controls(text: str) -> str:
+    """The text with control characters written as escapes (\\x1b, \\n), safe to print."""
+    return re.sub(_CONTROLS, _escape_one, text)
 
 
 @dataclass(frozen=True, order=True)
@@ -21,7 +38,7 @@ class Problem:
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
-        return f"{self.path}:{self.line}: {kind}{self.message}"
+        return escape_controls(f"{self.path}:{self.line}: {kind}{self.message}")
 
 
 class ContentError(Exception):

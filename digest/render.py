@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from digest import i18n
+from digest import cachefile, i18n
 from digest.config import Config
 from digest.entries import Entry
 from digest.markup import safe_url
@@ -158,6 +158,13 @@ class Renderer:
             html = self._teasers[key] = module.teaser(entry, lang, level)
         return html
 
+    def load_templates(self) -> None:
+        """Load every template now, before workers are forked: they inherit them loaded, and a
+        compiled template that does not verify is reported by this process (a worker's report
+        would be lost with the worker)."""
+        for name in self.env.list_templates(extensions=("html", "xml")):
+            self.env.get_template(name)
+
     def render(self, page: Page) -> str:
         template = self.env.get_template(page.template)
         return template.render(page=page, **self.globals_for(page.lang), **page.context)
@@ -196,12 +203,25 @@ def compiled_folder(root: Path, base_url: str) -> Path:
 
 
 class _BytecodeCache(FileSystemBytecodeCache):
-    """A compiled template that cannot be kept (its folder removed meanwhile by another build's
-    tidying, a full disk) is compiled again next time, rather than failing this build."""
+    """Compiled templates in checksummed files (see digest.cachefile): one whose bytes do not
+    verify, or that cannot be loaded, is reported and compiled again, never run. A compiled
+    template that cannot be kept (its folder removed meanwhile by another build's tidying, a
+    full disk) is compiled again next time, rather than failing this build."""
+
+    def load_bytecode(self, bucket: Any) -> None:
+        path = Path(self._get_cache_filename(bucket))
+        payload = cachefile.read_bytes(path, "template")
+        if payload is None:
+            return
+        try:
+            bucket.bytecode_from_string(payload)
+        except Exception as exc:  # sound bytes that this Jinja cannot load
+            bucket.reset()
+            cachefile.report(path, f"cannot be loaded: {type(exc).__name__}: {exc}")
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:
-            super().dump_bytecode(bucket)
+            cachefile.write_bytes(Path(self._get_cache_filename(bucket)), "template", bucket.bytecode_to_string())
         except OSError:
             pass
 

@@ -44,6 +44,18 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
+# Arabic combining marks: harakat (fatha, damma, kasra, shadda, sukun, tanwin), the dagger alif,
+# Quranic annotation signs. Category Mn: \w does not match them, so a slug keeping them is refused.
+# Compiled by re on first use: a build with nothing to do reads no article.
+_ARABIC_MARKS = ("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8"
+                 "\u06ea-\u06ed\u08d3-\u08e1\u08e3-\u08ff]")
+
+
+def drop_arabic_marks(text: str) -> str:
+    """'سَلام' gives 'سلام': the word a reader types, and one URL however it was voweled."""
+    return re.sub(_ARABIC_MARKS, "", text)
+
+
 def slug_key(slug: str) -> str:
     """Identity of a slug on any file system: case and Unicode normalisation do not count."""
     return unicodedata.normalize("NFC", slug).casefold()

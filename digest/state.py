@@ -11,6 +11,11 @@ articles on the pages it renders.
 A build that changed a few articles appends just those, whole, to a small delta file instead,
 and the next load applies it; once that file has grown, the next save writes the base again.
 A further file keeps the dates and numbers Babel formatted (see digest.i18n).
+
+Every file is checksummed (see digest.cachefile): the index, the delta and the formats whole,
+each article's pickle on its own, checked when that article is unpickled, so that loading need
+not read them all. A damaged file is reported and not used; a damaged article's pickle raises
+StateDamaged, and the build starts again without the saved state.
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from digest import cachefile
 from digest.content import Article
 from digest.entries import PENDING, Entry
 
 DELTA_MAX_ITEMS = 2000  # changed files and articles kept beside the base before it is rewritten
 SPOOL_MAX_AGE = 86_400  # seconds after which a spool file no build took is taken as abandoned
+# What reading a sound file of an unexpected shape raises (a version that kept other fields).
 _UNREADABLE = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError, TypeError,
                KeyError, IndexError)
 
@@ -112,15 +119,30 @@ _shadow_unsaved_fields()
 class StateDamaged(Exception):
     """An article's saved pickle cannot be read back: the build drops the state and starts over."""
 
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"{path.name}: {why}")
+        self.path, self.why = path, why
+
+    def __reduce__(self) -> tuple:  # raised in a render worker, it is pickled back to the build
+        return StateDamaged, (self.path, self.why)
+
 
 def _fill(stub: Any) -> None:
     whole, which, names = _STUBS[type(stub)]
-    blobs, offset, length = stub._lazy
-    source = blobs.take(offset, length, which)
+    blobs, offset, length, digest = stub._lazy
+    source = blobs.take(offset, length, digest, which)
     stub.__class__ = whole  # first: from now on the fields are the plain class's slots
     for name in names:
         setattr(stub, name, getattr(source, name))
     stub._lazy = None
+
+
+class _BlobsMissing(ValueError):
+    """The articles' pickles that the index names are not there, or not whole."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(why)
+        self.path = path
 
 
 class _Blobs:
@@ -130,25 +152,33 @@ class _Blobs:
 
     def __init__(self, path: Path, size: int):
         self.path = path
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size != size:
-                raise ValueError(f"{path} is not the size the index says")
-            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            with open(path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size != size:
+                    raise _BlobsMissing(path, "not the size the index says")
+                self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        except OSError as exc:
+            raise _BlobsMissing(path, exc.strerror or str(exc)) from None
         self._halves: dict[int, tuple[Article, Entry | None]] = {}  # by offset: unpickled, one half taken
 
     def raw(self, offset: int, length: int) -> bytes:
         return self._map[offset : offset + length]
 
-    def take(self, offset: int, length: int, which: int) -> Any:
-        """Half `which` (0: the article, 1: the entry) of the pickled pair at `offset`."""
+    def take(self, offset: int, length: int, digest: bytes, which: int) -> Any:
+        """Half `which` (0: the article, 1: the entry) of the pickled pair at `offset`, whose
+        bytes must have the digest that the (verified) index holds for them."""
         pair = self._halves.pop(offset, None)
         if pair is None:
+            blob = self.raw(offset, length)
+            if len(blob) != length or cachefile.blob_digest(blob) != digest:
+                raise StateDamaged(self.path, f"the article at byte {offset} does not match its checksum")
             try:
-                pair = pickle.loads(self.raw(offset, length))
+                pair = pickle.loads(blob)
                 if not (isinstance(pair, tuple) and isinstance(pair[0], Article)):
                     raise TypeError(f"not an article: {type(pair).__name__}")
-            except Exception as exc:  # any damage: garbage bytes raise all sorts
-                raise StateDamaged(f"{self.path.name} at {offset}: {exc}") from None
+            except Exception as exc:  # sound bytes that this code cannot load
+                why = f"the article at byte {offset} cannot be loaded: {type(exc).__name__}: {exc}"
+                raise StateDamaged(self.path, why) from None
             if pair[1] is not None:
                 self._halves[offset] = pair
         return pair[which]
@@ -163,7 +193,8 @@ class Spool:
         self.generation = secrets.token_hex(8)
         self.path = folder / _spool_name(self.generation)
         self.size = 0
-        self.records: dict[str, tuple[Article, Entry | None, int, int]] = {}  # by path: what, where
+        # By path: what, where, and the digest of its pickle.
+        self.records: dict[str, tuple[Article, Entry | None, int, int, bytes]] = {}
         self._out: BinaryIO | None = None
 
     def add(self, article: Article, entry: Entry | None, blob: bytes) -> None:
@@ -171,7 +202,7 @@ class Spool:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = open(self.path, "wb")  # open until the save takes it, or a discard
         self._out.write(blob)
-        self.records[article.path] = (article, entry, self.size, len(blob))
+        self.records[article.path] = (article, entry, self.size, len(blob), cachefile.blob_digest(blob))
         self.size += len(blob)
 
     def take(self) -> tuple[str, BinaryIO, int, dict] | None:
@@ -208,26 +239,35 @@ class StateStore:
         self._saved: tuple[dict, dict] = ({}, {})
 
     def load(self) -> tuple[dict[str, tuple], dict[str, tuple], str]:
-        """(files, entries, settings) as last saved; empty when missing, old or unreadable."""
+        """(files, entries, settings) as last saved; empty when missing, old or unreadable
+        (reported: see digest.cachefile)."""
+        base = cachefile.read_pickle(self.base_path, "articles")
+        if not isinstance(base, dict) or base.get("version") != self.version:
+            return {}, {}, ""
         try:
-            base = read_pickle(self.base_path)
-            if not isinstance(base, dict) or base.get("version") != self.version:
-                return {}, {}, ""
             generation, settings = base["generation"], base["settings"]
             blobs = _Blobs(self.folder / _blobs_name(generation), base["size"])
             files, entries = _stubs(base["index"], blobs)
-        except _UNREADABLE:
+        except _BlobsMissing as exc:
+            cachefile.report(exc.path, f"cannot be used: {exc}")
+            return {}, {}, ""
+        except _UNREADABLE as exc:
+            cachefile.report(self.base_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
             return {}, {}, ""
         deltas: list[dict[str, Any]] = []
-        try:
-            delta = read_pickle(self.delta_path)
-            if isinstance(delta, dict) and delta.get("generation") == generation:
+        delta = cachefile.read_pickle(self.delta_path, "articles-delta")
+        # Without it (none, another base's, or damaged) the base alone is a consistent older
+        # state: the files changed since have other stamps than it holds, and are read again.
+        if isinstance(delta, dict) and delta.get("generation") == generation:
+            try:
                 deltas = delta["records"]
                 for record in deltas:
                     _apply(files, record["files"], record["files_gone"])
                     _apply(entries, record["entries"], record["entries_gone"])
-        except _UNREADABLE:  # no delta, or a damaged one: the base alone is a consistent older state
-            pass
+            except _UNREADABLE as exc:
+                cachefile.report(self.delta_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
+                files, entries = _stubs(base["index"], blobs)
+                deltas = []
         self._generation, self._settings, self._deltas = generation, settings, deltas
         self._saved = (dict(files), dict(entries))
         return files, entries, settings
@@ -260,7 +300,8 @@ class StateStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._generation and settings == self._settings and size <= DELTA_MAX_ITEMS:
             self._deltas.append(record)
-            _write(self.delta_path, {"generation": self._generation, "records": self._deltas})
+            cachefile.write_pickle(self.delta_path, "articles-delta",
+                                   {"generation": self._generation, "records": self._deltas})
         else:
             self._write_base(files, entries, settings, spool.take() if spool is not None else None)
         if spool is not None:
@@ -290,23 +331,26 @@ class StateStore:
                     entry = pair[1] if pair is not None and pair[0] is article else None
                     spool = made.get(article.path)
                     if spool is not None and spool[0] is article and spool[1] is entry:
-                        index[shown] = (stamp, problems, _index_values(article, entry), spool[2], spool[3])
+                        index[shown] = (stamp, problems, _index_values(article, entry), *spool[2:])
                         continue
                     if type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
                                                                            and entry._lazy is article._lazy)):
-                        blobs, at, length = article._lazy
+                        # Copied with the digest it was saved with: if these bytes were damaged
+                        # meanwhile, unpickling them still finds out.
+                        blobs, at, length, digest = article._lazy
                         blob = blobs.raw(at, length)
                     else:
                         blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
+                        digest = cachefile.blob_digest(blob)
                     out.write(blob)
-                    index[shown] = (stamp, problems, _index_values(article, entry), offset, len(blob))
+                    index[shown] = (stamp, problems, _index_values(article, entry), offset, len(blob), digest)
                     offset += len(blob)
         except BaseException:
             (self.folder / _spool_name(generation)).unlink(missing_ok=True)
             raise
         os.replace(self.folder / _spool_name(generation), blobs_path)
-        _write(self.base_path, {"version": self.version, "generation": generation, "settings": settings,
-                                "size": offset, "index": index})
+        cachefile.write_pickle(self.base_path, "articles", {"version": self.version, "generation": generation,
+                                                            "settings": settings, "size": offset, "index": index})
         self.delta_path.unlink(missing_ok=True)
         for old in self.folder.glob(_blobs_name("*")):
             if old != blobs_path:
@@ -325,17 +369,16 @@ class StateStore:
 
     def load_formats(self, maker: str) -> dict:
         """Dates and numbers formatted by earlier builds with the same Babel (see digest.i18n)."""
-        try:
-            data = read_pickle(self.formats_path)
-            if isinstance(data, dict) and data.get("version") == self.version and data.get("maker") == maker:
-                return data["formats"]
-        except _UNREADABLE:
-            pass
+        data = cachefile.read_pickle(self.formats_path, "formats")
+        if isinstance(data, dict) and data.get("version") == self.version and data.get("maker") == maker \
+                and isinstance(data.get("formats"), dict):
+            return data["formats"]
         return {}
 
     def save_formats(self, maker: str, formats: dict) -> None:
         self.formats_path.parent.mkdir(parents=True, exist_ok=True)
-        _write(self.formats_path, {"version": self.version, "maker": maker, "formats": formats})
+        cachefile.write_pickle(self.formats_path, "formats",
+                               {"version": self.version, "maker": maker, "formats": formats})
 
 
 def _blobs_name(generation: str) -> str:
@@ -390,14 +433,4 @@ def _apply(target: dict, changed: dict, gone: list) -> None:
         target.pop(key, None)
 
 
-def read_pickle(path: Path) -> Any:
-    with open(path, "rb") as handle:
-        return pickle.load(handle)
 
-
-def _write(path: Path, data: Any) -> None:
-    """Whole or not at all: a killed build leaves the previous file."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from conftest import article as article_text
 from conftest import tree_bytes
 
-from digest import state
+from digest import cachefile, state
 from digest.config import Config
 from digest.content import Article
 from digest.entries import PENDING, English, Entry, prepare
@@ -133,7 +133,8 @@ def test_a_new_base_pickles_only_what_it_has_no_pickle_of(tmp_path, monkeypatch)
     monkeypatch.setattr(state.pickle, "dumps", lambda obj, *a, **k: pickled.append(obj) or real_dumps(obj, *a, **k))
     store.save(loaded_files, loaded_entries, "s", spool)
     monkeypatch.setattr(state.pickle, "dumps", real_dumps)
-    assert [pair[0].path for pair in pickled] == ["a1"]
+    # (The module is shared: the index, a dict, is pickled through it too.)
+    assert [pair[0].path for pair in pickled if isinstance(pair, tuple)] == ["a1"]
     assert not list(tmp_path.glob("*.tmp"))
     again_files, again_entries, _ = StateStore(tmp_path, version=1).load()
     assert whole(again_entries["a3"][1]).summary == "نص من عامل." and again_files["a3"][0] == (7, 7, 7)
@@ -189,7 +190,7 @@ def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
                     encoding="utf-8")
     project.build()
-    delta = pickle.loads((project.cache / "articles.delta.pickle").read_bytes())
+    delta = cachefile.read_pickle(project.cache / "articles.delta.pickle", "articles-delta")
     assert [sorted(r["entries"]) for r in delta["records"]] == [[str(path.relative_to(project.root))]]
     builder = Builder(project.options())
     builder._load_state(_settings_key(builder.options))
@@ -217,7 +218,7 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
         day = 1 + i % 28
         empty_project.write(f"a{i}.md", article_text(title=f"خبر {i}", date=f"2018-02-{day:02d}T10:{i % 60:02d}:00+03:00"))
     empty_project.build("--jobs", "2")
-    saved = pickle.loads((empty_project.cache / "formats.pickle").read_bytes())
+    saved = cachefile.read_pickle(empty_project.cache / "formats.pickle", "formats")
     assert saved["maker"] == babel_stamp()
     (key,) = [k for k in saved["formats"] if k[:3] == ("date", date(2018, 2, 9), "full") and k[3].startswith("ar")]
     heading = saved["formats"][key]
@@ -226,14 +227,14 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
     assert len(minutes) == 60  # every article's time, formatted by the read workers
     # A wrong text under the same Babel is taken as it is: the memo is what the build uses...
     saved["formats"][key] = "FORMATTED EARLIER"
-    (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
+    cachefile.write_pickle(empty_project.cache / "formats.pickle", "formats", saved)
     empty_project.write("a9.md", article_text(title="خبر 9 معدل", date="2018-02-09T10:09:00+03:00"))
     empty_project.build()
     day_page = empty_project.output / "ar" / "2018" / "02" / "09" / "index.html"
     assert "FORMATTED EARLIER" in day_page.read_text(encoding="utf-8")
     # ...and none of it under another Babel.
     saved["maker"] = "another babel"
-    (empty_project.cache / "formats.pickle").write_bytes(pickle.dumps(saved))
+    cachefile.write_pickle(empty_project.cache / "formats.pickle", "formats", saved)
     empty_project.write("a9.md", article_text(title="خبر 9 معدل مرة أخرى", date="2018-02-09T10:09:00+03:00"))
     empty_project.build()
     assert heading in day_page.read_text(encoding="utf-8")
@@ -296,7 +297,8 @@ def test_a_damaged_pickles_file_is_dropped_and_every_article_read_again(project)
     path.write_text(path.read_text(encoding="utf-8").replace("كيري ولافروف", "كيري ولافروف مجددا"),
                     encoding="utf-8")
     done = project.build()
-    assert "were damaged" in done.stderr and "every article was read again" in done.stderr
+    assert f"{pickles.relative_to(project.root)}:1: warning: damaged cache file" in done.stderr
+    assert "every article was read again" in done.stderr
     from conftest import make_project
 
     fresh = make_project(project.root.parent / "fresh")
