@@ -20,6 +20,7 @@ StateDamaged, and the build starts again without the saved state.
 
 from __future__ import annotations
 
+import fcntl
 import mmap
 import operator
 import os
@@ -201,6 +202,9 @@ class Spool:
         if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = open(self.path, "wb")  # open until the save takes it, or a discard
+            # Locked while this process lives: a spool file that can be locked was left by a
+            # build that was killed (see StateStore.spool).
+            fcntl.flock(self._out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._out.write(blob)
         self.records[article.path] = (article, entry, self.size, len(blob), cachefile.blob_digest(blob))
         self.size += len(blob)
@@ -273,6 +277,14 @@ class StateStore:
         return files, entries, settings
 
     def spool(self) -> Spool:
+        """A new spool, after removing those of builds that were killed (their lock is free)."""
+        for old in self.folder.glob(_spool_name("*")):
+            try:
+                with open(old, "rb") as handle:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    old.unlink()
+            except OSError:  # locked: a build that runs now; or gone meanwhile
+                continue
         return Spool(self.folder)
 
     def drop(self) -> None:

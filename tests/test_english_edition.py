@@ -417,3 +417,19 @@ def test_json_ld_carries_text_not_html_entities(empty_project):
     assert data["description"] == summary and data["headline"] == 'عنوان "مقتبس" & آخر'
     meta = {m.get("property"): m.get("content") for m in doc.findall(".//meta[@property]")}
     assert meta["og:description"] == summary
+
+
+def test_a_build_killed_while_reading_leaves_a_spool_the_next_build_removes(tmp_path):
+    project = make_project(tmp_path / "project", sample=False)
+    many_articles(project, 3000)
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "build", "--jobs", "2"], cwd=project.root,
+                               env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and not list(project.cache.glob("*.tmp")):
+        time.sleep(0.005)
+    assert process.poll() is None, "the build read everything before its spool could be seen"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list(project.cache.glob("articles-*.tmp"))  # what a SIGKILL leaves
+    project.build()
+    assert [p.name for p in project.cache.iterdir() if p.name.endswith(".tmp")] == []
