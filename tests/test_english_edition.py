@@ -433,3 +433,20 @@ def test_a_build_killed_while_reading_leaves_a_spool_the_next_build_removes(tmp_
     assert list(project.cache.glob("articles-*.tmp"))  # what a SIGKILL leaves
     project.build()
     assert [p.name for p in project.cache.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_while_the_english_edition_is_empty_readers_are_sent_to_the_arabic_one(empty_project):
+    empty_project.write("a.md", article())
+    empty_project.build()
+    root = parse(empty_project.output / "index.html")
+    links = {link.get("hreflang"): link.get("href") for link in root.findall(".//link[@rel='alternate']")}
+    assert links == {"ar": "http://localhost:8000/ar/", "x-default": "http://localhost:8000/ar/"}
+    assert root.find(".//script").get("data-langs") == "ar"
+    assert [a.get("hreflang") for a in root.findall(".//a[@hreflang]")] == ["ar"]
+    english_home = parse(empty_project.output / "en" / "index.html")
+    assert "translated" in english_home.find(".//p[@class='empty']").text
+    assert english_home.find(".//meta[@name='robots']").get("content") == "noindex"
+    sitemap = (empty_project.output / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/en/" not in sitemap and "<loc>http://localhost:8000/</loc>" not in sitemap
+    feed = feedparser.parse((empty_project.output / "en" / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.entries == []
