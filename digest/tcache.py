@@ -209,7 +209,10 @@ class TranslationCache:
                 self._conn.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)", rows)
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                try:  # an interrupt during COMMIT may leave no transaction to roll back
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
                 raise
         except sqlite3.OperationalError as e:
             if _is_lock_error(e):
