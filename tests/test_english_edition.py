@@ -136,13 +136,18 @@ def test_a_package_code_names_the_translation(empty_project, tmp_path):
     assert re.search(r"^translate-ar_en\t2\.1\tar -> en\t.*\t\(in use\)$", listing, re.M)
 
 
+def one_field_each(project: Project, package: Path) -> None:
+    """t.md with the editors' title only, s.md with their summary only; built with `package`."""
+    project.config.write_text(settings("off"), encoding="utf-8")
+    project.write("t.md", article(title="خبر", title_en='"Title from the desk"'))
+    project.write("s.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00",
+                                  summary_en='"A summary from the desk."'))
+    install(project, package)
+    project.build()
+
+
 def test_editor_fields_stand_alone_and_the_page_says_which_is_which(empty_project, gibberish):
-    empty_project.config.write_text(settings("off"), encoding="utf-8")
-    empty_project.write("t.md", article(title="خبر", title_en='"Title from the desk"'))
-    empty_project.write("s.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00",
-                                        summary_en='"A summary from the desk."'))
-    install(empty_project, gibberish)
-    empty_project.build()
+    one_field_each(empty_project, gibberish)
     title_only = "".join(parse(empty_project.output / "en" / "t" / "index.html").find(
         ".//p[@class='provenance']").itertext())
     assert title_only.startswith("Title by the editors; summary machine-translated by translate-ar_en 1.0")
@@ -323,12 +328,7 @@ def test_removing_the_model_removes_its_english_as_a_fresh_build_would(tmp_path,
 
 
 def test_feed_items_say_which_english_field_is_whose(empty_project, gibberish):
-    empty_project.config.write_text(settings("off"), encoding="utf-8")
-    empty_project.write("t.md", article(title="خبر", title_en='"Title from the desk"'))
-    empty_project.write("s.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00",
-                                        summary_en='"A summary from the desk."'))
-    install(empty_project, gibberish)
-    empty_project.build()
+    one_field_each(empty_project, gibberish)
     feed = feedparser.parse((empty_project.output / "en" / "feed.xml").read_bytes())
     by_link = {e.link.rstrip("/").rsplit("/", 1)[1]: e.summary for e in feed.entries}
     assert by_link["t"].endswith("(Title by the editors; summary machine-translated by translate-ar_en 1.0.)")
