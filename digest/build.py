@@ -227,21 +227,24 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
     are skipped. `cached_only`: translate nothing, take only what the cache holds, and leave the
     rest in `result.untranslated` (the preview translates it in the background).
     """
-    from digest.entries import English
+    from digest.entries import PENDING, English
     from digest.models import ModelError, find_model
 
-    wanting = [e for e in entries if e.needs_machine()]
-    if not wanting:
-        return []
-    model = find_model("ar", "en")
+    model = find_model("ar", "en")  # with nothing installed, a folder listing
     if model is None:
+        if not any(e.needs_machine() for e in entries):  # all English by the editors: none missing
+            return []
         message = ("no Arabic-English translation model is installed, so only articles with the editors' "
                    "English are in the English edition; install one with 'python build.py models install'")
         if options.strict:
             raise ContentError([Problem(str(options.config), 1, message)])
         result.notes.append(message)
         # The model's English goes with the model, as a build from nothing would have none.
-        return [_editors_only(e) for e in wanting if e.english.machine or e.english.key or e.english.held]
+        return [_editors_only(e) for e in entries if e.english is not PENDING
+                and (e.english.machine or e.english.key or e.english.held)]
+    wanting = [e for e in entries if e.needs_machine()]
+    if not wanting:
+        return []
     from digest.tcache import TranslationCache
     from digest.translate import translate_texts, translation_key
 
