@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from digest.problems import ContentError, Problem
+from digest.problems import ContentError, Problem, yaml_error
 
 LANGS = ("ar", "en")
 
@@ -108,9 +108,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         try:
             loaded = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 1
-            problem = getattr(exc, "problem", None) or str(exc)
+            line, problem = yaml_error(exc, 1)
             raise ContentError([Problem(str(path), line, f"invalid YAML: {problem}")]) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ContentError([Problem(str(path), 1, f"cannot read settings: {exc}")]) from None

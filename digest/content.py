@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from digest.config import Config
-from digest.problems import Problem
+from digest.problems import Problem, yaml_error
 from digest.slugs import drop_arabic_marks, slug_key, slug_problem
 
 TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
@@ -193,14 +193,7 @@ def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, int]]:
             return None, {}
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        # Where the broken construct started (an unclosed quote or bracket) helps more than
-        # where the parser gave up, which is often the end of the front matter.
-        problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-        mark = context_mark or problem_mark
-        line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line:
-            problem = f"{getattr(exc, 'context', None) or 'here'}: {problem} on line {problem_mark.line + 2}"
+        line, problem = yaml_error(exc, 2)
         err(line, f"invalid YAML in front matter: {problem}")
         return None, {}
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:  # a value YAML cannot make
