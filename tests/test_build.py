@@ -606,7 +606,7 @@ def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_proje
         empty_project.write(f"a{i:03}.md", article(
             title=f"خبر رقم {i}", date=f"2018-{1 + i % 3:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
             body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
-            category=("economy", "sports", "culture")[i % 3]))
+            category=("economy", "sport", "culture")[i % 3]))
     empty_project.build("--jobs", "2", "--output", "two")
     empty_project.build("--jobs", "1", "--output", "one", "--cache", ".cache-one")
     two, one = tree_bytes(empty_project.root / "two"), tree_bytes(empty_project.root / "one")
