@@ -42,6 +42,7 @@ _MARKUP = "\n|*_`[]!<&~\\"
 _CONTAINER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"
 _CONTAINERS = f"(?m)^(?:{_CONTAINER})+"  # what a line starts with: quotes, list items
 _INT = "tag:yaml.org,2002:int"
+_HTML_IMG = "(?i)<img"
 Err = Callable[..., None]
 
 
@@ -161,9 +162,27 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
     if meta is None:
         return None, problems
     article = _article_from(meta, where, body, body_line, path, shown, config, err)
-    if article is not None and not body.strip():
-        err(body_line, "article has no body text", warning=True)
+    if article is not None:
+        if not body.strip():
+            err(body_line, "article has no body text", warning=True)
+        _check_images(article, config, err)
     return (article if not any(not p.warning for p in problems) else None), problems
+
+
+def _check_images(article: Article, config: Config, err: Err) -> None:
+    """Images in the body that the pages' Content-Security-Policy will block."""
+    body = article.body
+    # Only a body with an image and an address with a host is parsed here (a news body seldom
+    # has one): every other costs two substring searches. Any host is reported, the site's own
+    # too: the preview and a --base-url build serve the pages from elsewhere, and what a file
+    # reads as must not depend on where it is built (a build keeps it for the next).
+    if "//" in body and ("![" in body or (config.allow_html and re.search(_HTML_IMG, body))):
+        from digest.markup import hosted_images
+
+        for offset, host in hosted_images(body, config.allow_html):
+            err(article.body_line + offset, f"image from {host} is blocked by the pages' Content-Security-Policy "
+                "wherever they are served from another host (img-src 'self'); copy it into theme/ and link it as "
+                "/theme/<file>", warning=True)
 
 
 def _file_kind(mode: int) -> str:

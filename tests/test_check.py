@@ -130,6 +130,46 @@ def test_a_duplicate_tag_is_reported_at_its_line_and_shown_once(empty_project):
     assert page.count("<li><bdi>سوريا</bdi></li>") == 1
 
 
+BODY = """فقرة أولى.
+
+![صورة من بعيد](https://cdn.example.com/a.jpg) وصورة من الموقع ![محلية](/theme/favicon.svg)
+و ![من الموقع بعنوانه](http://localhost:8000/theme/favicon.svg)
+
+```
+![في الشيفرة](https://code.example.com/no.jpg)
+```
+
+نص فيه `شيفرة
+على سطرين` ثم ![بعدها](//later.example.org/b.png)
+"""
+
+
+def test_an_image_from_a_host_is_a_warning_at_its_line(empty_project):
+    """Any host, the one in base_url too: the preview serves the pages from another."""
+    path = empty_project.write("a.md", article(body=BODY))
+    done = empty_project.build()
+    why = ("is blocked by the pages' Content-Security-Policy wherever they are served from another host "
+           "(img-src 'self'); copy it into theme/ and link it as /theme/<file>")
+    assert [line for line in done.stderr.splitlines() if "Content-Security-Policy" in line] == [
+        f"content/a.md:{at(path, 'cdn.example.com')}: warning: image from cdn.example.com {why}",
+        f"content/a.md:{at(path, 'localhost:8000')}: warning: image from localhost:8000 {why}",
+        f"content/a.md:{at(path, 'later.example.org')}: warning: image from later.example.org {why}",
+    ]
+    page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
+    assert 'src="https://cdn.example.com/a.jpg"' in page  # published: a warning, not an error
+
+
+def test_raw_html_images_are_checked_when_the_site_allows_html(tmp_path):
+    project = make_project(tmp_path / "p", sample=False, settings="allow_html: true\n")
+    body = 'فقرة.\n\n<figure>\n<img alt="صورة"\n     src="https://cdn.example.com/a.jpg">\n</figure>\n'
+    path = project.write("a.md", article(body=body))
+    done = project.run("check")
+    assert f"content/a.md:{at(path, '<img')}: warning: image from cdn.example.com is blocked" in done.stderr
+    plain = make_project(tmp_path / "q", sample=False)  # without allow_html the tag is text, no image
+    plain.write("a.md", article(body=body))
+    assert "Content-Security-Policy" not in plain.run("check").stderr
+
+
 @pytest.mark.parametrize(("front", "needle", "message"), [
     ('title: "عنوان\ndate: 2016-09-01\nsource: x\n', 'title: "', "a quoted value starts on this line and is not closed"),
     ("title: عنوان\ntags: [a, b\ndate: 2016-09-01\n", "tags:", "a list '[' opened on this line is not closed with ']'"),
