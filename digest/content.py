@@ -24,6 +24,9 @@ from digest.slugs import drop_arabic_marks, slug_key, slug_problem
 TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
                "summary_en", "slug", "image", "author", "source_hash")
 KNOWN_KEYS = frozenset((*TEXT_FIELDS, "tags", "draft", "date"))  # any other reaches templates as `extra`
+# The body `new` wrote before it wrote drafts with none: an article still saying only this is
+# not published.
+PLACEHOLDER_BODY = "نص المقال هنا."
 CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
 FUTURE_GRACE = timedelta(days=1)
 # What front matter may expand to (aliases repeat what they name): values, and characters of
@@ -163,15 +166,21 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
         return None, problems
     article = _article_from(meta, where, body, body_line, path, shown, config, err)
     if article is not None:
-        if not body.strip():
-            err(body_line, "article has no body text", warning=True)
-        _check_images(article, config, err)
+        _check_body(article, front.count("\n") + 2, config, err)
     return (article if not any(not p.warning for p in problems) else None), problems
 
 
-def _check_images(article: Article, config: Config, err: Err) -> None:
-    """Images in the body that the pages' Content-Security-Policy will block."""
-    body = article.body
+def _check_body(article: Article, closing_line: int, config: Config, err: Err) -> None:
+    """A body that is not ready (refused unless the article is a draft), and images that the
+    pages' Content-Security-Policy will block."""
+    body, text = article.body, article.body.strip()
+    if not article.draft:
+        ready = "write the article, or set draft: true until it is ready"
+        if not text:  # on the closing '---': an empty body has no line of its own
+            err(closing_line, f"the article has no text after the front matter; {ready}")
+        elif text == PLACEHOLDER_BODY:
+            err(article.body_line + body.count("\n", 0, body.index(text)),
+                f"the body is still the placeholder that 'new' wrote; {ready}")
     # Only a body with an image and an address with a host is parsed here (a news body seldom
     # has one): every other costs two substring searches. Any host is reported, the site's own
     # too: the preview and a --base-url build serve the pages from elsewhere, and what a file

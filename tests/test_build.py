@@ -215,18 +215,6 @@ def test_date_without_offset_is_in_the_site_timezone(empty_project):
     assert time.get("datetime") == "2016-09-01T14:46:00+03:00"
 
 
-def test_new_writes_an_article_with_an_ascii_slug_that_builds(empty_project):
-    done = empty_project.run("new", "مباحثات هاتفية بين موسكو وواشنطن", check=True)
-    path = Path(empty_project.root, done.stdout.strip())
-    assert path.exists() and path.name.isascii()
-    assert "mbahthat" in path.name and path.name[:4].isdigit()
-    assert empty_project.run("check").returncode == 0
-    empty_project.build()
-    assert (empty_project.output / "ar" / path.stem / "index.html").is_file()
-    again = empty_project.run("new", "!!!", "--slug", path.stem)
-    assert again.returncode == 1 and "already exists" in again.stderr
-
-
 def test_new_makes_a_slug_even_from_untransliterable_titles(empty_project):
     done = empty_project.run("new", "😀😀", check=True)
     name = Path(done.stdout.strip()).stem

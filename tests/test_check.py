@@ -170,6 +170,21 @@ def test_raw_html_images_are_checked_when_the_site_allows_html(tmp_path):
     assert "Content-Security-Policy" not in plain.run("check").stderr
 
 
+def test_a_body_not_written_is_refused_unless_the_article_is_a_draft(empty_project):
+    empty = empty_project.write("empty.md", article(body=""))
+    placeholder = empty_project.write("placeholder.md", article(body="\nنص المقال هنا."))
+    empty_project.write("draft.md", article(body="", draft="true"))
+    code, lines = check(empty_project)
+    assert code == 1
+    ready = "write the article, or set draft: true until it is ready"
+    assert lines == [
+        f"content/empty.md:{at(empty, '---', 2)}: the article has no text after the front matter; {ready}",
+        f"content/placeholder.md:{at(placeholder, 'نص المقال هنا.')}: the body is still the placeholder that 'new' "
+        f"wrote; {ready}",
+        "2 error(s); nothing was published",
+    ]
+
+
 @pytest.mark.parametrize(("front", "needle", "message"), [
     ('title: "عنوان\ndate: 2016-09-01\nsource: x\n', 'title: "', "a quoted value starts on this line and is not closed"),
     ("title: عنوان\ntags: [a, b\ndate: 2016-09-01\n", "tags:", "a list '[' opened on this line is not closed with ']'"),
