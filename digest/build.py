@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from digest import i18n
 from digest.config import LANGS, Config, load_config
-from digest.content import Article, check_unique_slugs, content_files, read_article
+from digest.content import Article, check_unique_slugs, content_files, field_line, read_article
 from digest.output import (
     OutputLock,
     SiteWriter,
@@ -148,6 +148,11 @@ def scan(options: BuildOptions, links: list[str] | None = None
     return stamped, problems
 
 
+# Said of an article whose editors' English is older than its Arabic (`check --fix` drops it).
+STALE_ENGLISH = ("the Arabic changed after title_en/summary_en were written: check the English, then run "
+                 "'python build.py check --fix'")
+
+
 def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: Config | None = None,
          scanned: tuple[list[tuple[str, str, tuple | None]], list[Problem]] | None = None,
          prepared: dict[str, Entry] | None = None,
@@ -193,9 +198,8 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     problems.extend(check_unique_slugs(articles))
     for article in articles:
         if article.title_en and article.source_hash and article.source_hash != article.arabic_hash():
-            problems.append(Problem(article.path, 1, "the Arabic changed after title_en/summary_en were "
-                                    "written: check the English, then run 'python build.py check --fix'",
-                                    warning=True))
+            line = field_line(Path(article.path), "source_hash") or 1  # read again: seldom needed
+            problems.append(Problem(article.path, line, STALE_ENGLISH, warning=True))
     errors = sorted(p for p in problems if not p.warning)
     if errors:
         raise ContentError(errors + sorted(p for p in problems if p.warning))

@@ -74,6 +74,7 @@ def make_parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="write a new article file", description="Write a new article.")
     new.add_argument("title", help="the Arabic title")
     new.add_argument("--slug", help="file name without extension (default: date and transliterated title)")
+    new.add_argument("--category", help="a category key from the settings (default: the first)")
     _site_options(new, output=False)
 
     summarize = commands.add_parser("summarize", help="print the extractive summary of a file",
@@ -266,7 +267,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from digest.build import BuildOptions, load
+    from digest.build import STALE_ENGLISH, BuildOptions, load
 
     options = BuildOptions(content=args.content, config=args.config, cache=args.cache)
     loaded = load(options)
@@ -275,8 +276,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         for article in fixed:
             record_source_hash(Path(article.path), article.arabic_hash())
             print(f"{article.path}: recorded source_hash {article.arabic_hash()}")
-        loaded.warnings = [w for w in loaded.warnings if "source_hash" not in w.message
-                           and "title_en" not in w.message]
+        done = {article.path for article in fixed}
+        loaded.warnings = [w for w in loaded.warnings if not (w.message == STALE_ENGLISH and w.path in done)]
     held = held_translations(options, args.cache, loaded.config, loaded.articles)
     _report(loaded.warnings + held)
     print(f"checked {len(loaded.articles)} articles: no errors" +
@@ -352,6 +353,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not title:
         print("error: the title is empty", file=sys.stderr)
         return EXIT_USAGE
+    if re.search("[\ud800-\udfff]", title + (args.category or "")):  # bytes that were not UTF-8
+        print("error: the title or category is not valid UTF-8", file=sys.stderr)
+        return EXIT_USAGE
+    category = next(iter(config.categories), "") if args.category is None else args.category.strip()
+    if category and category not in config.categories and not config.allow_new_categories:
+        from digest.content import unknown_category
+
+        print(f"error: {unknown_category(category, config)}", file=sys.stderr)
+        return EXIT_USAGE
     slug = args.slug or "-".join(
         part for part in (now.strftime("%Y-%m-%d"), ascii_slug(title) or
                           hashlib.sha1(title.encode()).hexdigest()[:8]) if part)
@@ -363,13 +373,35 @@ def cmd_new(args: argparse.Namespace) -> int:
     if path.exists():
         print(f"error: {path} already exists; choose another --slug", file=sys.stderr)
         return EXIT_CONTENT
+    if not _ARABIC_LETTER.search(title):
+        print(f"warning: the title {title!r} has no Arabic letters; 'new' takes the Arabic title "
+              "(an English one goes in title_en)", file=sys.stderr)
     args.content.mkdir(parents=True, exist_ok=True)
-    quoted = title.replace("\\", "\\\\").replace('"', '\\"')
+    # A draft, with no text to publish: `build` leaves it out until an editor writes the body
+    # and turns draft off, and refuses it if draft is turned off with the body still empty.
     path.write_text(
-        f'---\ntitle: "{quoted}"\ndate: {now.isoformat()}\nsource: ""\nsource_url: ""\n'
-        f'category: ""\ntags: []\ndraft: false\n---\n\nنص المقال هنا.\n', encoding="utf-8")
+        f"---\ntitle: {_yaml_text(title)}\ndate: {now.isoformat()}\ncategory: {_yaml_text(category)}\n"
+        'source: ""         # the publication the news is from\n'
+        'source_url: ""     # the address of the original, https://...\n'
+        "tags: []\n"
+        "draft: true        # false once the article is written: a draft is not published\n"
+        "---\n\n", encoding="utf-8")
     print(path)
     return EXIT_OK
+
+
+# Arabic letters (not digits or punctuation, which other scripts share).
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3\u06d5\u06fa-\u06fc\u06ff\u0750-\u077f"
+                            "\u08a0-\u08c9\ufb50-\ufdfb\ufe70-\ufefc]")
+
+
+def _yaml_text(text: str) -> str:
+    """Text as a double-quoted YAML scalar: JSON's, with the characters YAML may not hold as
+    they are, or reads as line breaks (NEL, U+2028, U+2029), escaped too."""
+    import json
+
+    return re.sub("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]", lambda m: f"\\u{ord(m.group()):04x}",
+                  json.dumps(text, ensure_ascii=False))
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:

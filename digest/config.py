@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from digest.problems import ContentError, Problem
+from digest.problems import ContentError, Problem, yaml_error
 
 LANGS = ("ar", "en")
 
@@ -83,6 +83,7 @@ class Config:
     months: str = "standard"  # or "levantine" (أيلول rather than سبتمبر)
     digits: str = "latn"  # or "arab" for Arabic-Indic digits
     categories: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    allow_new_categories: bool = False  # a category missing from `categories` is an error unless true
     translation: TranslationConfig = field(default_factory=TranslationConfig)
 
     @property
@@ -108,9 +109,7 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         try:
             loaded = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.CSafeLoader)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark else 1
-            problem = getattr(exc, "problem", None) or str(exc)
+            line, problem = yaml_error(exc, 1)
             raise ContentError([Problem(str(path), line, f"invalid YAML: {problem}")]) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ContentError([Problem(str(path), 1, f"cannot read settings: {exc}")]) from None
@@ -124,16 +123,20 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         line = lines.get(str(key), 1)
         if key == "translation":
             values["translation"] = _translation(value, path, lines, line, problems)
+        elif key == "categories":
+            values[key] = _categories(value, path, lines, line, problems)
         elif key in _SIMPLE:
             values[key] = _checked(key, value, path, line, problems)
         else:
-            problems.append(Problem(str(path), line, f"unknown setting '{key}'"))
+            hint = _did_you_mean(key, [*_SIMPLE, "translation"])
+            problems.append(Problem(str(path), line, f"unknown setting '{key}'{hint}"))
     if base_url:
         values["base_url"] = base_url
     if problems:
         raise ContentError(problems)
-    if "categories" in values:
-        values["categories"] = {**DEFAULT_CATEGORIES, **values["categories"]}
+    if "categories" in values:  # the site's own first: `new` gives an article the first one
+        values["categories"] = {**values["categories"],
+                                **{k: v for k, v in DEFAULT_CATEGORIES.items() if k not in values["categories"]}}
     config = Config(**values)
     try:
         ZoneInfo(config.timezone)
@@ -163,6 +166,31 @@ def key_lines(path: Path) -> dict[str, int]:
                 for inner, _ in value.value:
                     lines[f"{key.value}.{inner.value}"] = inner.start_mark.line + 1
     return lines
+
+
+def _did_you_mean(key: Any, known: list[str]) -> str:
+    import difflib  # only for a mistake
+
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _categories(value: Any, path: Path, lines: dict[str, int], line: int,
+                problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """`categories`: each key (text) with its names, {ar: ..., en: ...}."""
+    if not isinstance(value, dict):
+        problems.append(Problem(str(path), line, "'categories' must map each category key to its names, "
+                                                 "like sport: {ar: رياضة, en: Sport}"))
+        return {}
+    for key, names in value.items():
+        where = lines.get(f"categories.{key}", line)
+        if not isinstance(key, str) or not key.strip():
+            problems.append(Problem(str(path), where, f"category key {key!r} must be text; quote it"))
+        elif not isinstance(names, dict) or not names or not all(
+                lang in LANGS and isinstance(name, str) for lang, name in names.items()):
+            problems.append(Problem(str(path), where, f"category '{key}' must have its names as "
+                                                      f"{{ar: ..., en: ...}}, not {names!r}"))
+    return value
 
 
 def _checked(key: str, value: Any, path: Path, line: int, problems: list[Problem]) -> Any:
@@ -197,7 +225,8 @@ def _translation(value: Any, path: Path, lines: dict[str, int], line: int,
         rule = _TRANSLATION_RULES.get(key)
         if rule is None:
             known = ", ".join(_TRANSLATION_RULES)
-            problems.append(Problem(str(path), where, f"unknown translation setting '{key}' (known: {known})"))
+            problems.append(Problem(str(path), where, f"unknown translation setting '{key}'"
+                                    f"{_did_you_mean(key, list(_TRANSLATION_RULES))} (known: {known})"))
         elif not rule[0](setting):
             problems.append(Problem(str(path), where, f"translation {key} must be {rule[1]}, not {setting!r}"))
     if len(problems) > found:

@@ -11,17 +11,22 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from digest.config import Config
-from digest.problems import Problem
+from digest.problems import Problem, yaml_error
 from digest.slugs import drop_arabic_marks, slug_key, slug_problem
 
 TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
                "summary_en", "slug", "image", "author", "source_hash")
+KNOWN_KEYS = frozenset((*TEXT_FIELDS, "tags", "draft", "date"))  # any other reaches templates as `extra`
+# The body `new` wrote before it wrote drafts with none: an article still saying only this is
+# not published.
+PLACEHOLDER_BODY = "نص المقال هنا."
 CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
 FUTURE_GRACE = timedelta(days=1)
 # What front matter may expand to (aliases repeat what they name): values, and characters of
@@ -40,6 +45,7 @@ _MARKUP = "\n|*_`[]!<&~\\"
 _CONTAINER = r"[ \t]*(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])"
 _CONTAINERS = f"(?m)^(?:{_CONTAINER})+"  # what a line starts with: quotes, list items
 _INT = "tag:yaml.org,2002:int"
+_HTML_IMG = "(?i)<img"
 Err = Callable[..., None]
 
 
@@ -155,13 +161,37 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
         err(body_line, f"the body has {markup:,} lines and Markdown markup characters (table cells, list "
                        f"items, links...), over the limit of {MARKUP_MAX:,}; split it into several articles")
         return None, problems
-    meta, key_lines = _parse_yaml(front, err)
+    meta, where = _parse_yaml(front, err)
     if meta is None:
         return None, problems
-    article = _article_from(meta, key_lines, body, body_line, path, shown, config, err)
-    if article is not None and not body.strip():
-        err(body_line, "article has no body text", warning=True)
+    article = _article_from(meta, where, body, body_line, path, shown, config, err)
+    if article is not None:
+        _check_body(article, front.count("\n") + 2, config, err)
     return (article if not any(not p.warning for p in problems) else None), problems
+
+
+def _check_body(article: Article, closing_line: int, config: Config, err: Err) -> None:
+    """A body that is not ready (refused unless the article is a draft), and images that the
+    pages' Content-Security-Policy will block."""
+    body, text = article.body, article.body.strip()
+    if not article.draft:
+        ready = "write the article, or set draft: true until it is ready"
+        if not text:  # on the closing '---': an empty body has no line of its own
+            err(closing_line, f"the article has no text after the front matter; {ready}")
+        elif text == PLACEHOLDER_BODY:
+            err(article.body_line + body.count("\n", 0, body.index(text)),
+                f"the body is still the placeholder that 'new' wrote; {ready}")
+    # Only a body with an image and an address with a host is parsed here (a news body seldom
+    # has one): every other costs two substring searches. Any host is reported, the site's own
+    # too: the preview and a --base-url build serve the pages from elsewhere, and what a file
+    # reads as must not depend on where it is built (a build keeps it for the next).
+    if "//" in body and ("![" in body or (config.allow_html and re.search(_HTML_IMG, body))):
+        from digest.markup import hosted_images
+
+        for offset, host in hosted_images(body, config.allow_html):
+            err(article.body_line + offset, f"image from {host} is blocked by the pages' Content-Security-Policy "
+                "wherever they are served from another host (img-src 'self'); copy it into theme/ and link it as "
+                "/theme/<file>", warning=True)
 
 
 def _file_kind(mode: int) -> str:
@@ -185,7 +215,9 @@ def _markup_count(body: str) -> int:
     return nested + sum(body.count(c) for c in _MARKUP)
 
 
-def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, int]]:
+def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, tuple[int, yaml.Node]]]:
+    """The front matter's values, and for each top-level key its line and its value's node
+    (messages point at the value, or at a list's item)."""
     loader = _FrontMatterLoader(front)
     try:
         node = loader.get_single_node()
@@ -193,14 +225,7 @@ def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, int]]:
             return None, {}
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        # Where the broken construct started (an unclosed quote or bracket) helps more than
-        # where the parser gave up, which is often the end of the front matter.
-        problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-        mark = context_mark or problem_mark
-        line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line:
-            problem = f"{getattr(exc, 'context', None) or 'here'}: {problem} on line {problem_mark.line + 2}"
+        line, problem = yaml_error(exc, 2)
         err(line, f"invalid YAML in front matter: {problem}")
         return None, {}
     except (ValueError, OverflowError, TypeError, RecursionError) as exc:  # a value YAML cannot make
@@ -211,11 +236,12 @@ def _parse_yaml(front: str, err: Err) -> tuple[dict | None, dict[str, int]]:
     if not isinstance(meta, dict):
         err(2, "front matter must be 'key: value' lines")
         return None, {}
-    lines = {}
+    where: dict[str, tuple[int, yaml.Node]] = {}
     if node is not None:
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 2
-    return meta, lines
+        # Keys a merge (<<: *name) brought in are here too: constructing flattened them in.
+        for key_node, value_node in node.value:
+            where[str(key_node.value)] = (key_node.start_mark.line + 2, value_node)
+    return meta, where
 
 
 def _check_nodes(root: yaml.Node, size: int, err: Err) -> bool:
@@ -263,10 +289,13 @@ def _check_nodes(root: yaml.Node, size: int, err: Err) -> bool:
     return ok
 
 
-def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: int,
-                  path: Path, shown: str, config: Config, err) -> Article | None:
+def _article_from(meta: dict, where: dict[str, tuple[int, yaml.Node]], body: str, body_line: int,
+                  path: Path, shown: str, config: Config, err: Err) -> Article | None:
     def line(key: str) -> int:
-        return key_lines.get(key, 1)
+        return where[key][0] if key in where else 1
+
+    def value_line(key: str) -> int:
+        return where[key][1].start_mark.line + 2 if key in where else 1
 
     values: dict[str, Any] = {}
     for key in TEXT_FIELDS:
@@ -276,7 +305,17 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             err(line(key), f"'{key}' must be text, not {_kind(value)}")
             continue
-        values[key] = str(value).strip()
+        if isinstance(value, str):
+            values[key] = value.strip()
+            continue
+        # A number: kept as written, since str() of what YAML made of it is not (1.10 gives
+        # 1.1, 0x1F gives 31, 0123 gives 83).
+        node = where[key][1] if key in where else None
+        written = node.value if isinstance(node, yaml.ScalarNode) else str(value)
+        values[key] = written.strip()
+        if key != "source_hash":  # written by `check --fix`, and a hash may be all digits
+            err(value_line(key), f"'{key}' is read as a number; if it is text, quote it: {key}: \"{written}\"",
+                warning=True)
     for key in ("title_en", "summary_en"):  # an Arabic field pasted into an English one
         why = _not_english(values.get(key, ""))
         if why:
@@ -284,18 +323,28 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
     for key in ("title", "date"):
         if meta.get(key) in (None, ""):
             err(line(key) if key in meta else 2, f"missing required field '{key}'")
-    tags = meta.get("tags", [])
-    if isinstance(tags, str):
-        tags = [tags]
-    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in tags):
-        err(line("tags"), "'tags' must be a list of words")
-        tags = []
+    tags = _tags(meta.get("tags", []), where.get("tags"), err)
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         err(line("draft"), f"'draft' must be true or false, not {draft!r}")
     when = None
     if meta.get("date") not in (None, ""):
         when = _parse_date(meta["date"], config, err, line("date"))
+    category = values.get("category", "")
+    if category and category not in config.categories and not config.allow_new_categories:
+        err(value_line("category"), unknown_category(category, config))
+    for key, check in (("source_url", _source_url_problem), ("image", _image_problem)):
+        why = check(values.get(key, ""))
+        if why:
+            err(value_line(key), why, warning=True)
+    extra = {}
+    for key, value in meta.items():
+        if key not in KNOWN_KEYS:
+            extra[key] = value
+            close = _close_key(str(key))
+            if close:
+                err(line(str(key)), f"unknown key '{key}': did you mean '{close}'? (a key the reader does not "
+                                    "know only reaches the templates, as entry.article.extra)", warning=True)
     # Arabic vowel marks (harakat) are spelling aids, not part of a word's identity: dropped.
     slug = drop_arabic_marks(unicodedata.normalize("NFC", values.pop("slug", "") or path.stem))
     problem = slug_problem(slug)
@@ -303,10 +352,103 @@ def _article_from(meta: dict, key_lines: dict[str, int], body: str, body_line: i
         err(line("slug") if "slug" in meta else 1, problem)
     if not values.get("title") or when is None or problem:
         return None
-    extra = {k: v for k, v in meta.items() if k not in TEXT_FIELDS and k not in ("tags", "draft", "date")}
-    return Article(path=shown, slug=slug, date=when, body=body, body_line=body_line,
-                   tags=[str(t).strip() for t in tags if str(t).strip()], draft=draft is True,
-                   extra=extra, **values)
+    return Article(path=shown, slug=slug, date=when, body=body, body_line=body_line, tags=tags,
+                   draft=draft is True, extra=extra, **values)
+
+
+def _tags(tags: Any, where: tuple[int, yaml.Node] | None, err: Err) -> list[str]:
+    """The tags as a list of text, each once; a single word is taken as one tag, with a warning."""
+    at = where[1].start_mark.line + 2 if where else 1
+    if isinstance(tags, str):
+        if tags.strip():
+            words = ", ".join(word.strip() for word in re.split("[,،]", tags) if word.strip())
+            err(at, f"'tags' should be a list: tags: [{words}]", warning=True)
+        tags = [tags]
+    if not isinstance(tags, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in tags):
+        err(where[0] if where else 1, "'tags' must be a list of words")
+        return []
+    texts = [text for text in (str(tag).strip() for tag in tags) if text]
+    kept = list(dict.fromkeys(texts))
+    if len(kept) < len(texts):  # a tag given twice: say where, from the list's items
+        node = where[1] if where else None
+        items = node.value if isinstance(node, yaml.SequenceNode) and len(node.value) == len(tags) else None
+        first: dict[str, int] = {}
+        for i, tag in enumerate(tags):
+            text = str(tag).strip()
+            if not text:
+                continue
+            tag_line = items[i].start_mark.line + 2 if items else at
+            if text in first:
+                err(tag_line, f"duplicate tag '{text}' (first on line {first[text]}); it is shown once",
+                    warning=True)
+            else:
+                first[text] = tag_line
+    return kept
+
+
+@lru_cache(maxsize=256)  # sites that pass their own keys to templates repeat them in every file
+def _close_key(key: str) -> str:
+    """The known front-matter key that `key` is likely a typo of, or ''."""
+    import difflib  # only for a key the reader does not know
+
+    folded = key.casefold()
+    close = difflib.get_close_matches(folded, sorted(KNOWN_KEYS), n=1, cutoff=0.8)
+    return close[0] if close else ""
+
+
+def unknown_category(category: str, config: Config) -> str:
+    """Why a category is refused, with the key it most likely means: one that differs only in
+    case, one whose Arabic or English name it is, or one spelt alike."""
+    folded = category.casefold()
+    keys = {key.casefold(): key for key in config.categories}
+    close = keys.get(folded) or next(
+        (key for key, names in config.categories.items()
+         if any(isinstance(n, str) and n.strip().casefold() == folded for n in names.values())), None)
+    if close is None:
+        import difflib
+
+        found = difflib.get_close_matches(folded, list(keys), n=1, cutoff=0.6)
+        close = keys[found[0]] if found else None
+    how = "to add a category, give its names under categories: in site.yaml, or set allow_new_categories: true"
+    if close is not None:
+        return f"category '{category}' is not one of the site's categories: did you mean '{close}'? ({how})"
+    return f"category '{category}' is not one of the site's categories ({', '.join(config.categories)}); {how}"
+
+
+def has_host(url: str) -> bool:
+    """Whether an http(s) address names a host: something between '//' and the path. (Asked of
+    every source_url: a string test, where urlsplit took a few microseconds.)"""
+    start = url.find("//") + 2
+    return start < len(url) and url[start] not in "/?#"
+
+
+def _with_scheme(url: str) -> str:
+    """'https://' + url when it reads as a host and path written without a scheme, else ''."""
+    if url.startswith("//"):
+        return "https:" + url
+    if re.match(r"(?:[\w-]+\.)+[a-z]{2,}(?:[/?#:]|$)", url, re.I) and " " not in url:
+        return "https://" + url
+    return ""
+
+
+def _source_url_problem(url: str) -> str:
+    """Why a source_url is not linked (pages link only http and https addresses), or ''."""
+    if not url or (url.startswith(("http://", "https://")) and has_host(url)):
+        return ""
+    fixed = _with_scheme(url)
+    hint = f"; did you mean '{fixed}'?" if fixed else ""
+    return f"source_url '{url}' is not linked: only an http:// or https:// address is{hint}"
+
+
+def _image_problem(url: str) -> str:
+    """Why an image is not shared as the page's picture (Open Graph, JSON-LD), or ''."""
+    if not url or (url.startswith("/") and not url.startswith("//")) or (url.startswith("https://") and has_host(url)):
+        return ""
+    why = f"image '{url}' is not used: it must be an https:// address or a path in the site such as /theme/photo.jpg"
+    if url.startswith("http://"):
+        return f"{why}; did you mean '{'https://' + url[7:]}'?"
+    fixed = _with_scheme(url) or ("/" + url if re.match(r"[\w-]+(?:/[\w.-]+)*\.\w+$", url) else "")
+    return f"{why}; did you mean '{fixed}'?" if fixed else why
 
 
 def _not_english(text: str) -> str:

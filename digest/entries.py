@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from digest.config import Config
-from digest.content import Article
+from digest.content import Article, has_host
 from digest.i18n import long_date, short_time
 from digest.markup import render_markdown, safe_url
 from digest.slugs import ascii_slug
@@ -74,9 +74,9 @@ class Entry:
 
     @property
     def source_link(self) -> str:
-        """The source URL when it is safe to link to (http or https only)."""
+        """The source URL when it is safe to link to (http or https only, with a host)."""
         url = self.article.source_url
-        return url if url.startswith(("http://", "https://")) and safe_url(url) else ""
+        return url if url.startswith(("http://", "https://")) and has_host(url) and safe_url(url) else ""
 
     def fingerprint(self) -> str:
         """Changes whenever anything a page shows about this entry changes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -50,7 +51,76 @@ def parser(allow_html: bool) -> MarkdownIt:
     md.validateLink = safe_url  # type: ignore[method-assign]
     for rule in ("fence", "code_block"):
         _ltr_code(md, rule)
+    _counted_code_spans(md)
     return md
+
+
+def _counted_code_spans(md: MarkdownIt) -> None:
+    """Each code span notes the line breaks it spans (its text has them as spaces), so that
+    hosted_images() can tell the line of what follows it. The HTML is unchanged."""
+    from markdown_it.rules_inline import backtick
+
+    def counted(state, silent):  # type: ignore[no-untyped-def]
+        start, tokens = state.pos, len(state.tokens)
+        if not backtick(state, silent):
+            return False
+        if len(state.tokens) > tokens and state.tokens[-1].type == "code_inline":
+            state.tokens[-1].meta["lines"] = state.src.count("\n", start, state.pos)
+        return True
+
+    md.inline.ruler.at("backticks", counted)
+
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+
+
+def hosted_images(body: str, allow_html: bool) -> list[tuple[int, str]]:
+    """(line of the body from 0, host) of each image in the body given by an address with a
+    host (http, https or //host/), as the Markdown parser reads it: not one in code, nor raw
+    HTML unless the site allows it."""
+    found: list[tuple[int, str]] = []
+
+    def host_of(src: str) -> str:
+        try:
+            parts = urlsplit(src.strip())
+        except ValueError:
+            return ""
+        if parts.scheme.lower() not in ("http", "https", "") or not parts.netloc:
+            return ""
+        return parts.netloc.rpartition("@")[2].casefold()
+
+    def html_images(html: str, line: int) -> None:
+        for match in _IMG_SRC.finditer(html):
+            host = host_of(next(g for g in match.groups() if g is not None))
+            if host:
+                found.append((line + html.count("\n", 0, match.start()), host))
+
+    def inline(children: list[Token], line: int, collect: bool) -> int:
+        """Walks one block's inline tokens from its first line; returns the line it ends on."""
+        for child in children:
+            if child.type == "image":
+                host = host_of(child.attrGet("src") or "") if collect else ""
+                if host:
+                    found.append((line, host))
+                line = inline(child.children or [], line, False)  # the alt text's line breaks
+            elif child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "code_inline":
+                line += child.meta.get("lines", 0)
+            elif child.type == "html_inline":
+                if collect and allow_html:
+                    html_images(child.content, line)
+                line += child.content.count("\n")
+        return line
+
+    for token in parser(allow_html).parse(body, {}):
+        if token.map is None:
+            continue
+        if token.type == "inline" and token.children:
+            inline(token.children, token.map[0], True)
+        elif token.type == "html_block" and allow_html:
+            html_images(token.content, token.map[0])
+    return found
 
 
 def _ltr_code(md: MarkdownIt, rule: str) -> None:

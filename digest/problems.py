@@ -47,3 +47,28 @@ class ContentError(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+
+
+# YAML errors whose construct starts where the fix goes (a quote or bracket left open, a key
+# without its colon): the parser notices only lines later, often at the end of the text, so its
+# own line would send the editor to the wrong place. Any other error is on the parser's line.
+_OPENED = {
+    "while scanning a quoted scalar": "a quoted value starts on this line and is not closed",
+    "while parsing a flow sequence": "a list '[' opened on this line is not closed with ']'",
+    "while parsing a flow mapping": "a '{' opened on this line is not closed with '}'",
+    "while scanning a simple key": "this line has a key without ':' after it",
+}
+
+
+def yaml_error(exc: Exception, first_line: int) -> tuple[int, str]:
+    """(line, message) for a PyYAML error in text whose first line is `first_line` of its file:
+    one line, the one to fix, and a message that names no other."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    context = getattr(exc, "context", None)
+    opened = _OPENED.get(context or "")
+    if opened and context_mark is not None and problem_mark is not None and problem_mark.line != context_mark.line \
+            and (context != "while scanning a quoted scalar" or "end of stream" in problem or "document" in problem):
+        return context_mark.line + first_line, opened
+    mark = problem_mark or context_mark
+    return (mark.line + first_line if mark else first_line), problem

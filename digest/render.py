@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from digest import cachefile, i18n
 from digest.config import Config
+from digest.content import has_host
 from digest.entries import Entry
 from digest.markup import safe_url
 from digest.pages import Page, article_url, category_url, day_url, home_url, other
@@ -82,8 +83,9 @@ class Renderer:
             messages=messages,
             absolute=config.url,
             href=href,
-            image_url=lambda url: config.url(url) if url.startswith("/") else (
-                url if url.startswith("https://") and safe_url(url) else ""),
+            # A path in the site, or an https address with a host; not //host/..., which is neither.
+            image_url=lambda url: config.url(url) if url.startswith("/") and not url.startswith("//") else (
+                url if url.startswith("https://") and has_host(url) and safe_url(url) else ""),
             news_article=self.news_article,
             article_url=article_url,
             day_url=day_url,

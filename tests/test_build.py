@@ -215,18 +215,6 @@ def test_date_without_offset_is_in_the_site_timezone(empty_project):
     assert time.get("datetime") == "2016-09-01T14:46:00+03:00"
 
 
-def test_new_writes_an_article_with_an_ascii_slug_that_builds(empty_project):
-    done = empty_project.run("new", "مباحثات هاتفية بين موسكو وواشنطن", check=True)
-    path = Path(empty_project.root, done.stdout.strip())
-    assert path.exists() and path.name.isascii()
-    assert "mbahthat" in path.name and path.name[:4].isdigit()
-    assert empty_project.run("check").returncode == 0
-    empty_project.build()
-    assert (empty_project.output / "ar" / path.stem / "index.html").is_file()
-    again = empty_project.run("new", "!!!", "--slug", path.stem)
-    assert again.returncode == 1 and "already exists" in again.stderr
-
-
 def test_new_makes_a_slug_even_from_untransliterable_titles(empty_project):
     done = empty_project.run("new", "😀😀", check=True)
     name = Path(done.stdout.strip()).stem
@@ -271,7 +259,8 @@ def test_broken_content_is_reported_together_and_the_previous_site_stays(project
     done = project.run("build")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert "content/broken-yaml.md:2: invalid YAML" in done.stderr and "on line 3" in done.stderr
+    assert ("content/broken-yaml.md:2: invalid YAML in front matter: a list '[' opened on this line is not closed "
+            "with ']'\n") in done.stderr  # one line, the one to fix: no other named in the message
     assert "content/no-close.md:1: front matter not closed" in done.stderr
     assert "content/bad-date.md:3: impossible date '2016-02-30'" in done.stderr
     assert "content/no-title.md:2: missing required field 'title'" in done.stderr
@@ -605,7 +594,7 @@ def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_proje
         empty_project.write(f"a{i:03}.md", article(
             title=f"خبر رقم {i}", date=f"2018-{1 + i % 3:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
             body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
-            category=("economy", "sports", "culture")[i % 3]))
+            category=("economy", "sport", "culture")[i % 3]))
     empty_project.build("--jobs", "2", "--output", "two")
     empty_project.build("--jobs", "1", "--output", "one", "--cache", ".cache-one")
     two, one = tree_bytes(empty_project.root / "two"), tree_bytes(empty_project.root / "one")

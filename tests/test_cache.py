@@ -206,7 +206,7 @@ def test_damage_found_while_workers_render_is_reported_and_the_site_equals_a_cle
             project.write(f"a{i:03}.md", article(
                 title=f"خبر رقم {i}", date=f"2018-02-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
                 body=f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
-                category=("economy", "sports", "culture")[i % 3]))
+                category=("economy", "sport", "culture")[i % 3]))
 
     kept = make_project(tmp_path / "kept", sample=False)
     fill(kept)

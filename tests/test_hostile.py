@@ -53,7 +53,10 @@ def assert_inert_html(data: bytes, where: str) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("hostile") / "p", sample=False)
+    # A category the settings do not name, as a site that allows new ones may have: its name
+    # is the hostile text itself.
+    project = make_project(tmp_path_factory.mktemp("hostile") / "p", sample=False,
+                           settings="allow_new_categories: true\n")
     fields = {k: v for k, v in FIELDS.items() if k not in ("title",)}
     project.write("evil.md", article(title="عنوان " + XSS.replace('"', '\\"'), body=BODY, **fields))
     project.write("plain.md", article(title="عنوان عادي", body=BODY))

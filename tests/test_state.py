@@ -250,7 +250,7 @@ def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_bu
             project.write(f"a{i:03}.md", article_text(
                 title=f"خبر رقم {i}", date=f"2018-02-{1 + i % 28:02d}T10:{i % 60:02d}:00+03:00",
                 body=f"الفقرة الأولى من الخبر {i} عن موضوع {i * 7}.\n\nوفقرة ثانية فيها رقم {i * 13}.",
-                category=("economy", "sports", "culture")[i % 3], source=f"مصدر {i % 5}"))
+                category=("economy", "sport", "culture")[i % 3], source=f"مصدر {i % 5}"))
 
     kept = make_project(tmp_path / "kept", sample=False)
     fill(kept)
