@@ -209,3 +209,26 @@ def test_word_counts_survive_the_token_cache_being_emptied(monkeypatch):
         module._lookup(tokens)
         assert module._count(tokens) == len(words(module.normalize(text)))
     assert set(module._stems) == set(tokens)  # emptied before the second batch, not during it
+
+
+def test_build_summarize_uses_the_site_budget_unless_words_is_given(tmp_path, monkeypatch, capsys):
+    """`python build.py summarize FILE` shows the summary the site's pages get (summary_words)."""
+    from digest.cli import main as cli_main
+
+    lead, second, *_ = split_sentences(PLAIN)
+    budget = len(words(lead)) + len(words(second))
+    path = tmp_path / "plain.txt"
+    path.write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "site.yaml").write_text(f"summary_words: {budget}\n", encoding="utf-8")
+    (tmp_path / "other.yaml").write_text("summary_words: 1000\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["summarize", str(path)]) == 0
+    site = capsys.readouterr().out
+    assert site == summary_text(PLAIN, budget) + "\n" and _count(split_sentences(site)) <= budget
+    assert site != summary_text(PLAIN, 100) + "\n"  # not the module's own default of 100 words
+    assert cli_main(["summarize", str(path), "--words", "1000"]) == 0
+    assert capsys.readouterr().out == PLAIN + "\n"
+    assert cli_main(["summarize", str(path), "--config", "other.yaml"]) == 0
+    assert capsys.readouterr().out == PLAIN + "\n"
+    assert cli_main(["summarize", str(path), "--words", "0"]) == 0  # 0 is a budget, not "unset"
+    assert capsys.readouterr().out == lead + "\n"
