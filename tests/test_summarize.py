@@ -92,6 +92,77 @@ def test_title_overlap_raises_a_sentence():
     assert titled == [lead, last]
 
 
+def test_a_recurring_phrase_raises_a_sentence(monkeypatch):
+    """Of two sentences with much the same words, the one that has the article's recurring
+    phrase ("وزارة الخارجية الروسية", again in the last sentence) beats the earlier one, which
+    has the words apart; without the phrase feature, position decides."""
+    import dataclasses
+
+    import digest.summarize as module
+
+    lead = "افتتح المعرض الدولي للكتاب أبوابه صباح اليوم."
+    scattered = "وأكد الوزير الروسي أن المعرض يضم أجنحة الخارجية الجديدة."
+    phrase = "وقالت وزارة الخارجية الروسية إن أجنحة المعرض جديدة تماما."
+    text = " ".join([lead, scattered, phrase, "تشارك دور النشر الخليجية بإصدارات شعرية حديثة.",
+                     "وأعلنت وزارة الخارجية الروسية دعمها للناشرين العرب."])
+    budget = len(words(lead)) + len(words(scattered))
+    assert summarize(text, budget) == [lead, phrase]
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, phrases=0.0))
+    assert summarize(text, budget) == [lead, scattered]
+
+
+@pytest.mark.parametrize("budget", [15, 20, 25, 30, 40, 50, 60, 80])
+def test_no_sentence_left_out_would_still_fit(budget):
+    """The budget is filled as far as whole sentences allow: every sentence that is not in the
+    summary is longer than the words left (none of ARTICLE's sentences repeats another)."""
+    summary = summarize(ARTICLE, budget)
+    left = budget - _count(summary)
+    assert left >= 0
+    assert all(len(words(s)) > left for s in split_sentences(ARTICLE) if s not in summary)
+
+
+def test_fill_rewards_the_fuller_of_two_near_equal_choices(monkeypatch):
+    """Three sentences, one paragraph each so that they rank close: the budget after the lead
+    takes either the second alone or the third and fourth, fuller. The reward per word used
+    decides, and a budget-filling summary is the one chosen when the reward is high."""
+    import dataclasses
+
+    import digest.summarize as module
+
+    lead = "افتتح المعرض الدولي للكتاب أبوابه صباح اليوم في العاصمة."
+    second = "حضر الافتتاح عدد كبير من الزوار والناشرين من دول عربية وأجنبية كثيرة."
+    third = "تنظم الندوات الفكرية يوميا داخل القاعة الكبرى."
+    fourth = "يستمر العرض المسرحي للأطفال حتى نهاية الأسبوع."
+    text = "\n".join([lead, second, third, fourth])
+    assert len(words(second)) < len(words(third)) + len(words(fourth))
+    budget = len(words(lead)) + len(words(third)) + len(words(fourth))
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, fill=0.0))
+    assert summarize(text, budget) == [lead, second]
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, fill=10.0))
+    assert summarize(text, budget) == [lead, third, fourth]
+
+
+TEAMS = (
+    "روسيا|المملكة العربية السعودية|مصر|أوروغواي|البرتغال|إسبانيا|المغرب|إيران|فرنسا|أستراليا|بيرو|"
+    "الدنمارك|الأرجنتين|آيسلندا|كرواتيا|نيجيريا|البرازيل|سويسرا|كوستا ريكا|صربيا|ألمانيا|المكسيك|"
+    "السويد|كوريا الجنوبية|بلجيكا|بنما|تونس|إنجلترا|بولندا|السنغال|كولومبيا|اليابان"
+).split("|")
+
+
+def test_many_tiny_sentences_stay_fast():
+    """A list (here the 32 teams of a World Cup, a paragraph each) gives dozens of one- to
+    three-word "sentences" that all fit: the knapsack keeps one state per word count, or the
+    states it keeps grow exponentially with the number of candidates."""
+    import time
+
+    lead = "أعلنت الدول المشاركة في بطولة كأس العالم قمصان منتخباتها."
+    text = "\n\n".join([lead, *TEAMS])
+    start = time.perf_counter()
+    summary = summarize(text, 22)
+    assert time.perf_counter() - start < 0.5  # a few ms; a frontier of every state takes seconds
+    assert summary[0] == lead and _count(summary) == 22
+
+
 def test_duplicates_are_not_both_chosen():
     repeated = "وقع الرئيسان اتفاقية للتعاون الاقتصادي بين البلدين."
     text = "\n".join(
