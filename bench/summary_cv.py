@@ -19,9 +19,12 @@ seen. The "defaults" table scores the shipped Weights on every fold; they were c
 articles, so that table is optimistic. Each cell is the fold's mean difference and a 95% paired
 bootstrap interval (articles resampled within the fold).
 
---analysis first prints what the issue's analysis rests on: summary lengths, lead-90 against
-lead-100, the lead cut to each summary's own length, the extractive ceiling (greedy whole
-sentences, against the five references) and one annotator against the other four.
+--analysis first prints what the issue's analysis rests on, and what whole sentences cost:
+summary lengths and the lead cut to each summary's own length (previous and current weights);
+the fullest whole-sentence summaries (a reward per word so large that relevance only breaks
+ties); lead-90 against lead-100; the spread of the per-article differences; the lead cut to the
+fullest whole-sentence length that fits; the extractive ceiling (greedy whole sentences, against
+the five references) and one annotator against the other four.
 """
 
 from __future__ import annotations
@@ -151,15 +154,27 @@ def analysis(items, tool, scorer: Scorer, budget: int) -> None:
     saved = S.WEIGHTS
     for label, weights in (("previous", dataclasses.replace(saved, **PREVIOUS)), ("current", saved)):
         S.WEIGHTS = weights
-        lengths, ours, cut = [], [], []
+        for words in scorer.budgets:
+            lengths, ours, cut = [], [], []
+            for i, (_, title, body, _) in enumerate(items):
+                r1, _, n = scorer.f1(i, S.summary_text(body, words, title), words)
+                lengths.append(n)
+                ours.append(r1)
+                cut.append(r1 - scorer.f1(i, body, n)[0])
+            print(f"{label} weights at {words}: mean length {statistics.fmean(lengths):.1f} words, ROUGE-1 "
+                  f"{statistics.fmean(ours):.4f}, against the lead cut to the same length "
+                  f"{statistics.fmean(cut):+.4f}")
+    S.WEIGHTS = saved
+    # A reward per word so large that the fullest summary wins, relevance only breaking ties.
+    S.WEIGHTS = dataclasses.replace(saved, fill=1000.0)
+    for words in scorer.budgets:
+        rows = []
         for i, (_, title, body, _) in enumerate(items):
-            text = S.summary_text(body, budget, title)
-            r1, _, n = scorer.f1(i, text, budget)
-            lengths.append(n)
-            ours.append(r1)
-            cut.append(r1 - scorer.f1(i, body, n)[0])
-        print(f"{label} weights at {budget}: mean length {statistics.fmean(lengths):.1f} words, ROUGE-1 "
-              f"{statistics.fmean(ours):.4f}, against the lead cut to the same length {statistics.fmean(cut):+.4f}")
+            r1, r2, n = scorer.f1(i, S.summary_text(body, words, title), words)
+            rows.append((r1 - scorer.lead[words][i][0], r2 - scorer.lead[words][i][1], n))
+        print(f"fullest whole-sentence summaries at {words}: mean length {statistics.fmean(r[2] for r in rows):.1f}, "
+              f"against the lead {statistics.fmean(r[0] for r in rows):+.4f} / "
+              f"{statistics.fmean(r[1] for r in rows):+.4f}")
     S.WEIGHTS = saved
     for n in (budget - 10, budget):
         lead = statistics.fmean(scorer.f1(i, body, n)[0] for i, (_, _, body, _) in enumerate(items))
@@ -170,18 +185,19 @@ def analysis(items, tool, scorer: Scorer, budget: int) -> None:
           f"standard error of a 77-article mean {statistics.stdev(diffs) / len(diffs) ** 0.5:.4f}")
     # The lead cut to the longest whole-sentence summary that fits (lead sentence first): what
     # whole sentences cost even when they fill the budget as well as they can.
-    handicap1, handicap2 = [], []
-    for i, (_, title, body, _) in enumerate(items):
-        counts = [len(word_tokens(s)) for s in S.summarize(body, 10**6, title)]
-        reach = {0}
-        for count in counts[1:]:
-            reach |= {r + count for r in reach if r + count <= budget - counts[0]}
-        longest = min(budget, counts[0] + max(reach)) if counts[0] < budget else budget
-        cut, lead = scorer.f1(i, body, longest), scorer.lead[budget][i]
-        handicap1.append(cut[0] - lead[0])
-        handicap2.append(cut[1] - lead[1])
-    print(f"lead cut to the fullest whole-sentence length, against lead-{budget}: "
-          f"{statistics.fmean(handicap1):+.4f} / {statistics.fmean(handicap2):+.4f}")
+    for words in scorer.budgets:
+        handicap1, handicap2 = [], []
+        for i, (_, title, body, _) in enumerate(items):
+            counts = [len(word_tokens(s)) for s in S.summarize(body, 10**6, title)]
+            reach = {0}
+            for count in counts[1:]:
+                reach |= {r + count for r in reach if r + count <= words - counts[0]}
+            longest = min(words, counts[0] + max(reach)) if counts[0] < words else words
+            cut, lead = scorer.f1(i, body, longest), scorer.lead[words][i]
+            handicap1.append(cut[0] - lead[0])
+            handicap2.append(cut[1] - lead[1])
+        print(f"lead cut to the fullest whole-sentence length, against lead-{words}: "
+              f"{statistics.fmean(handicap1):+.4f} / {statistics.fmean(handicap2):+.4f}")
     ceiling1, ceiling2 = [], []
     for _, title, body, refs in items:
         sentences = S.summarize(body, 10**6, title)
