@@ -14,13 +14,16 @@ first, and the lead is a hard baseline); the others are scored by
 * redundancy -- an MMR-style penalty for overlap with the lead and with
   better-ranked sentences; a near-repeat is dropped outright;
 
-and the budget is filled by a 0/1 knapsack over every sentence that fits (up
-to ``candidates``), maximising the sum of words x ((score / best score) **
-sharpness + fill): whole sentences rarely add up to the budget exactly, and
-the ``fill`` term rewards each word used, so that of two near-equal choices
-the fuller summary wins.  Comparisons use normalised, lightly stemmed words
-without stopwords.  The weights were chosen on the EASC dev half and checked
-by cross-validation over its topics (bench/summary_cv.py, bench/README.md).
+fragments of fewer than ``min_words`` words and headings (a short paragraph
+that does not end like a sentence: subheadings, captions, credits, list
+items) are never chosen after the lead.  The budget is filled by a 0/1
+knapsack over every other sentence that fits (up to ``candidates``),
+maximising the sum of words x ((score / best score) ** sharpness + fill):
+whole sentences rarely add up to the budget exactly, and the ``fill`` term
+rewards each word used, so that of two near-equal choices the fuller summary
+wins.  Comparisons use normalised, lightly stemmed words without stopwords.
+The weights were chosen on the EASC dev half and checked by cross-validation
+over its topics (bench/summary_cv.py, bench/README.md).
 
 ``python -m digest.summarize FILE [--words N]`` prints the summary of FILE.
 """
@@ -64,6 +67,7 @@ class Weights:
     duplicate: float = 0.8  # overlap at which a sentence is a repeat, dropped
     sharpness: float = 6.0
     fill: float = 0.1  # reward per word used, as a share of the best sentence's per word
+    min_words: int = 3  # shorter "sentences" are fragments: "إن.", "شاهد..", "اقرأ أيضاً:"
     candidates: int = 30  # the knapsack's pool: the best that fit (bounds the time on long articles)
 
 
@@ -194,6 +198,18 @@ _USED = operator.itemgetter(0)
 _LOG = [0.0] + [math.log(k) for k in range(1, _LOG_SIZE)]
 
 
+_ENDS = (".", "!", "?", "\u061f", "\u061b", "\u2026", ":", '"', "'", "\u201d", "\u00bb", ")")
+_HEADING_WORDS = 10
+
+
+def _heading(spans: list[str], i: int) -> bool:
+    """Whether sentence ``i`` is a short paragraph of its own that does not end like a sentence:
+    a subheading, a caption, a credit ("فرانس24/ أ ف ب"), a list item, "اضغط هنا" -- not prose."""
+    span = spans[i]
+    alone = (i == 0 or "\n" in spans[i - 1]) and ("\n" in span or i == len(spans) - 1)
+    return alone and not span.rstrip().endswith(_ENDS) and len(span.split()) <= _HEADING_WORDS
+
+
 def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
     """Return the summary sentences of ``text``, in source order.
 
@@ -283,11 +299,12 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
             for i in range(1, n):
                 relevance[i] += share * len(term_sets[i] & title_terms)
 
-    # The best few sentences that fit; each is penalised by its overlap with
-    # the lead and with better-ranked candidates (MMR, precomputed), and a
-    # near-repeat of one of them is dropped.
+    # The best few sentences that fit, leaving out fragments and headings;
+    # each is penalised by its overlap with the lead and with better-ranked
+    # candidates (MMR, precomputed), and a near-repeat of one of them is
+    # dropped.
     ranked = sorted(
-        (i for i in range(1, n) if 0 < counts[i] <= left),
+        (i for i in range(1, n) if w.min_words <= counts[i] <= left and not _heading(spans, i)),
         key=relevance.__getitem__,
         reverse=True,
     )
