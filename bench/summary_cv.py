@@ -20,7 +20,7 @@ articles, so that table is optimistic. Each cell is the fold's mean difference a
 bootstrap interval (articles resampled within the fold).
 
 --analysis first prints what the issue's analysis rests on, and what whole sentences cost:
-summary lengths and the lead cut to each summary's own length (previous and current weights);
+summary lengths and the lead cut to each summary's own length (previous and current summarizer);
 the fullest whole-sentence summaries (a reward per word so large that relevance only breaks
 ties); lead-90 against lead-100; the spread of the per-article differences; the lead cut to the
 fullest whole-sentence length that fits; the extractive ceiling (greedy whole sentences, against
@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from rouge_tune import load_set, load_tool  # noqa: E402
+from summary_time import load_revision  # noqa: E402
 
 from digest import summarize as S  # noqa: E402
 from digest.config import load_config  # noqa: E402
@@ -65,9 +66,9 @@ GRID = {
     "sharpness": [4.0, 6.0, 8.0],
     "fill": [0.0, 0.1, 0.25],
 }
-# The summarizer before issue 21 (no phrases, no fill reward, the 10 best candidates) and the
-# grid bench/rouge_tune.py tuned it with: --previous cross-validates that procedure instead.
-PREVIOUS = {"phrases": 0.0, "fill": 0.0, "candidates": 10, "position_decay": 0.75, "sharpness": 4.0}
+# The summarizer before issue 21 and the grid bench/rouge_tune.py tuned it with: --previous
+# cross-validates that procedure instead.
+PREVIOUS_REV = "10bb2d4"
 PREVIOUS_GRID = {
     "position_decay": [0.5, 0.75, 1.0],
     "paragraph": [1.0, 1.5, 2.0],
@@ -102,21 +103,21 @@ class Scorer:
             )
         return self.cache[key]
 
-    def diffs(self, weights: S.Weights) -> dict[int, list[tuple[float, float]]]:
-        """{budget: [(ROUGE-1 diff, ROUGE-2 diff) per article]} for these weights."""
-        saved, S.WEIGHTS = S.WEIGHTS, weights
+    def diffs(self, weights, module=S) -> dict[int, list[tuple[float, float]]]:
+        """{budget: [(ROUGE-1 diff, ROUGE-2 diff) per article]} for these weights of `module`."""
+        saved, module.WEIGHTS = module.WEIGHTS, weights
         try:
             out = {}
             for budget in self.budgets:
                 rows = []
                 for i, (_, title, body, _) in enumerate(self.items):
-                    ours = self.f1(i, S.summary_text(body, budget, title), budget)
+                    ours = self.f1(i, module.summary_text(body, budget, title), budget)
                     lead = self.lead[budget][i]
                     rows.append((ours[0] - lead[0], ours[1] - lead[1]))
                 out[budget] = rows
             return out
         finally:
-            S.WEIGHTS = saved
+            module.WEIGHTS = saved
 
 
 def bootstrap(values: list[float], rounds: int, seed: int = 21) -> tuple[float, float, float]:
@@ -149,22 +150,28 @@ def criterion(per_article: dict[int, list[tuple[float, float]]], idx: list[int])
     return statistics.fmean(per_article[b][i][m] for b in per_article for i in idx for m in (0, 1))
 
 
-def analysis(items, tool, scorer: Scorer, budget: int) -> None:
+def sentences_of(body: str, title: str | None) -> list[str]:
+    """The sentences digest.summarize chooses from (its own preparation of the text)."""
+    text = S._unwrap(body.replace("\r\n", "\n"))
+    if title is None:
+        title, text = S._split_title(text)
+    return [span.strip() for span in S.sentence_spans(text)]
+
+
+def analysis(items, tool, scorer: Scorer, budget: int, previous) -> None:
     """The issue's dev-half analysis, reproduced with the scorer's tokenisation."""
     saved = S.WEIGHTS
-    for label, weights in (("previous", dataclasses.replace(saved, **PREVIOUS)), ("current", saved)):
-        S.WEIGHTS = weights
+    for label, module in (("previous", previous), ("current", S)):
         for words in scorer.budgets:
             lengths, ours, cut = [], [], []
             for i, (_, title, body, _) in enumerate(items):
-                r1, _, n = scorer.f1(i, S.summary_text(body, words, title), words)
+                r1, _, n = scorer.f1(i, module.summary_text(body, words, title), words)
                 lengths.append(n)
                 ours.append(r1)
                 cut.append(r1 - scorer.f1(i, body, n)[0])
             print(f"{label} weights at {words}: mean length {statistics.fmean(lengths):.1f} words, ROUGE-1 "
                   f"{statistics.fmean(ours):.4f}, against the lead cut to the same length "
                   f"{statistics.fmean(cut):+.4f}")
-    S.WEIGHTS = saved
     # A reward per word so large that the fullest summary wins, relevance only breaking ties.
     S.WEIGHTS = dataclasses.replace(saved, fill=1000.0)
     for words in scorer.budgets:
@@ -188,7 +195,7 @@ def analysis(items, tool, scorer: Scorer, budget: int) -> None:
     for words in scorer.budgets:
         handicap1, handicap2 = [], []
         for i, (_, title, body, _) in enumerate(items):
-            counts = [len(word_tokens(s)) for s in S.summarize(body, 10**6, title)]
+            counts = [len(word_tokens(s)) for s in sentences_of(body, title)]
             reach = {0}
             for count in counts[1:]:
                 reach |= {r + count for r in reach if r + count <= words - counts[0]}
@@ -200,7 +207,7 @@ def analysis(items, tool, scorer: Scorer, budget: int) -> None:
               f"{statistics.fmean(handicap1):+.4f} / {statistics.fmean(handicap2):+.4f}")
     ceiling1, ceiling2 = [], []
     for _, title, body, refs in items:
-        sentences = S.summarize(body, 10**6, title)
+        sentences = sentences_of(body, title)
         chosen: list[int] = []
         best = (0.0, 0.0)
         while True:  # greedy: add the sentence that raises ROUGE-1 + ROUGE-2 most, while one does
@@ -243,7 +250,7 @@ def main() -> None:
     ap.add_argument("--analysis", action="store_true", help="print the dev-half analysis first")
     ap.add_argument("--defaults-only", action="store_true", help="skip the grid and the cross-validation")
     ap.add_argument("--previous", action="store_true",
-                    help="cross-validate the summarizer and tuning grid from before issue 21 instead")
+                    help=f"cross-validate the summarizer ({PREVIOUS_REV}) and tuning grid from before issue 21 instead")
     a = ap.parse_args()
     root = pathlib.Path(a.easc_dir)
     budgets = a.words or sorted({load_config(ROOT / "site.yaml").summary_words, 100})
@@ -252,20 +259,20 @@ def main() -> None:
     folds = [FOLDS[topic(root, name)] for name, *_ in items]
     sizes = {f: ", ".join(sorted({t for t, g in FOLDS.items() if g == f})) for f in set(folds)}
     scorer = Scorer(items, tool, budgets)
+    previous = load_revision(PREVIOUS_REV)
     if a.analysis:
-        analysis(items, tool, scorer, 100)
+        analysis(items, tool, scorer, 100, previous)
 
     start = time.perf_counter()
-    base, grid = S.WEIGHTS, GRID
-    if a.previous:
-        base, grid = dataclasses.replace(S.WEIGHTS, **PREVIOUS), PREVIOUS_GRID
-    defaults = scorer.diffs(base)
+    module, grid = (previous, PREVIOUS_GRID) if a.previous else (S, GRID)
+    base = module.WEIGHTS
+    defaults = scorer.diffs(base, module)
     table(f"{'Previous' if a.previous else 'Shipped'} defaults, {base}", defaults, folds, sizes, a.boot)
     if a.defaults_only:
         return
     configs = [dataclasses.replace(base, **dict(zip(grid, values, strict=True)))
                for values in itertools.product(*grid.values())]
-    results = [scorer.diffs(w) for w in configs]
+    results = [scorer.diffs(w, module) for w in configs]
     held_out: dict[int, list[tuple[float, float]]] = {b: [(0.0, 0.0)] * len(items) for b in budgets}
     print(f"\ngrid of {len(configs)} weights scored in {time.perf_counter() - start:.0f} s; chosen per fold:")
     for fold in sorted(set(folds)):
