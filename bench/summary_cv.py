@@ -21,10 +21,11 @@ bootstrap interval (articles resampled within the fold).
 
 --analysis first prints what the issue's analysis rests on, and what whole sentences cost:
 summary lengths and the lead cut to each summary's own length (previous and current summarizer);
-the fullest whole-sentence summaries (a reward per word so large that relevance only breaks
-ties); lead-90 against lead-100; the spread of the per-article differences; the lead cut to the
-fullest whole-sentence length that fits; the extractive ceiling (greedy whole sentences, against
-the five references) and one annotator against the other four.
+summaries that are the article's opening against the others; the fullest whole-sentence
+summaries (a reward per word so large that relevance only breaks ties); lead-90 against
+lead-100; the spread of the per-article differences; the lead cut to the fullest whole-sentence
+length that fits; the extractive ceiling (greedy whole sentences, against the five references)
+and one annotator against the other four.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from summary_time import load_revision  # noqa: E402
 
 from digest import summarize as S  # noqa: E402
 from digest.config import load_config  # noqa: E402
+from digest.entries import is_opening  # noqa: E402
 from digest.text import words as word_tokens  # noqa: E402
 
 FOLDS = {
@@ -172,6 +174,17 @@ def analysis(items, tool, scorer: Scorer, budget: int, previous) -> None:
             print(f"{label} weights at {words}: mean length {statistics.fmean(lengths):.1f} words, ROUGE-1 "
                   f"{statistics.fmean(ours):.4f}, against the lead cut to the same length "
                   f"{statistics.fmean(cut):+.4f}")
+    # Summaries that are the article's opening against the others: the lead holds the same
+    # sentences and the start of the next one, so there only the words left unused count.
+    for words in scorer.budgets:
+        groups: dict[bool, list[float]] = {True: [], False: []}
+        for i, (_, title, body, _) in enumerate(items):
+            summary = S.summary_text(body, words, title)
+            groups[is_opening(summary, S._unwrap(body.replace("\r\n", "\n")))].append(
+                scorer.f1(i, summary, words)[0] - scorer.lead[words][i][0])
+        print(f"at {words}: {len(groups[True])} summaries are the opening, ROUGE-1 against the lead "
+              f"{statistics.fmean(groups[True]):+.4f}; the other {len(groups[False])} "
+              f"{statistics.fmean(groups[False]):+.4f}")
     # A reward per word so large that the fullest summary wins, relevance only breaking ties.
     S.WEIGHTS = dataclasses.replace(saved, fill=1000.0)
     for words in scorer.budgets:
