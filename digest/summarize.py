@@ -303,8 +303,9 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
     # each is penalised by its overlap with the lead and with better-ranked
     # candidates (MMR, precomputed), and a near-repeat of one of them is
     # dropped.
+    shortest = max(w.min_words, 1)
     ranked = sorted(
-        (i for i in range(1, n) if w.min_words <= counts[i] <= left and not _heading(spans, i)),
+        (i for i in range(1, n) if shortest <= counts[i] <= left and not _heading(spans, i)),
         key=relevance.__getitem__,
         reverse=True,
     )
