@@ -6,7 +6,8 @@ Scores exactly like ../shared/tools/rouge_easc.py (its own functions are
 imported), but calls ``summary_text`` directly, reading each article as
 ``python -m digest.summarize`` does.  ``--grid`` tries a small grid of
 weights around the defaults and prints the best few; keep any change modest,
-this is the dev half only.
+this is the dev half only.  To choose weights, use bench/summary_cv.py, which
+cross-validates over topic folds and reports intervals.
 """
 
 from __future__ import annotations

@@ -80,7 +80,10 @@ def make_parser() -> argparse.ArgumentParser:
     summarize = commands.add_parser("summarize", help="print the extractive summary of a file",
                                     description="Print the Arabic summary of a text or article file.")
     summarize.add_argument("file", type=Path)
-    summarize.add_argument("--words", type=int, default=None, help="word budget (default: the site's)")
+    summarize.add_argument("--words", type=int, default=None,
+                           help="word budget (default: summary_words from the site settings)")
+    summarize.add_argument("--config", type=Path, default=Path("site.yaml"),
+                           help="site settings (default: site.yaml)")
 
     models = commands.add_parser("models", help="list or install translation models",
                                  description="Manage Argos Translate packages.")
@@ -407,8 +410,12 @@ def _yaml_text(text: str) -> str:
 def cmd_summarize(args: argparse.Namespace) -> int:
     from digest import summarize
 
-    argv = [str(args.file)] + (["--words", str(args.words)] if args.words else [])
-    return summarize.main(argv)
+    words = args.words
+    if words is None:  # what the site's pages get, so that the command shows the same summary
+        from digest.config import load_config
+
+        words = load_config(args.config).summary_words
+    return summarize.main([str(args.file), "--words", str(words)])
 
 
 def cmd_models(args: argparse.Namespace) -> int:

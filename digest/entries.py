@@ -49,6 +49,9 @@ class Entry:
     dates: dict[str, str]
     english: English = field(default_factory=lambda: PENDING)
     order: tuple[float, str] = (0.0, "")  # newest first, then by slug; made once (timestamp() is slow)
+    # The summary is the body's own first sentences: the Arabic page then leaves out the summary
+    # box, which would repeat the first paragraph; lists, feeds and metadata still show it.
+    summary_is_opening: bool = False
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
     _lazy: Any = field(default=None, repr=False, compare=False)  # a stub's saved rest (digest.state)
 
@@ -122,6 +125,12 @@ def category_slug(key: str) -> str:
     return ascii_slug(key, max_words=6) or hashlib.sha1(key.encode()).hexdigest()[:8]
 
 
+def is_opening(summary: str, text: str) -> bool:
+    """Whether `summary` is how `text` begins, word for word (line breaks and spaces aside)."""
+    head = summary.split()
+    return bool(head) and text.split(maxsplit=len(head))[:len(head)] == head
+
+
 def prepare(article: Article, config: Config) -> Entry:
     """Everything per article that does not need the other articles or the translation model."""
     html, text = render_markdown(article.body, config.allow_html)
@@ -138,4 +147,5 @@ def prepare(article: Article, config: Config) -> Entry:
     }
     return Entry(article=article, html_utf8=html.encode(), summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
-                 dates=dates, english=english, order=(-article.date.timestamp(), article.slug))
+                 dates=dates, english=english, order=(-article.date.timestamp(), article.slug),
+                 summary_is_opening=is_opening(summary, text))

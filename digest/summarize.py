@@ -8,15 +8,22 @@ first, and the lead is a hard baseline); the others are scored by
 * centrality -- content words the sentence shares with the rest of the
   article, weighted by how often they recur (a cheap, degree-style stand-in
   for TextRank);
+* phrases -- pairs of neighbouring content words that recur in another
+  sentence (names, set terms), which single words miss;
 * title overlap -- share of the headline's content words, when there is one;
 * redundancy -- an MMR-style penalty for overlap with the lead and with
   better-ranked sentences; a near-repeat is dropped outright;
 
-and the budget is filled by a small 0/1 knapsack over the best candidates,
-maximising words x score**sharpness (whole sentences rarely add up to the
-budget exactly, and unused words cost recall).  Comparisons use normalised,
-lightly stemmed words without stopwords.  Weights were tuned, modestly, on
-the EASC dev half with bench/rouge_tune.py.
+fragments of fewer than ``min_words`` words and headings (a short paragraph
+that does not end like a sentence: subheadings, captions, credits, list
+items) are never chosen after the lead.  The budget is filled by a 0/1
+knapsack over every other sentence that fits (up to ``candidates``),
+maximising the sum of words x ((score / best score) ** sharpness + fill):
+whole sentences rarely add up to the budget exactly, and the ``fill`` term
+rewards each word used, so that of two near-equal choices the fuller summary
+wins.  Comparisons use normalised, lightly stemmed words without stopwords.
+The weights were chosen on the EASC dev half and checked by cross-validation
+over its topics (bench/summary_cv.py, bench/README.md).
 
 ``python -m digest.summarize FILE [--words N]`` prints the summary of FILE.
 """
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import operator
 import re
 import sys
 from collections import Counter
@@ -39,24 +47,28 @@ __all__ = ["Weights", "main", "summarize", "summary_text"]
 
 @dataclass(frozen=True)
 class Weights:
-    """Scoring weights, tuned on the EASC dev half (bench/rouge_tune.py).
+    """Scoring weights, chosen on the EASC dev half (bench/summary_cv.py).
 
     A sentence's relevance is the sum of the weighted features; the summary
-    maximises the sum of ``words * relevance ** sharpness`` within the
-    budget, so a high ``sharpness`` follows the ranking closely and a low
-    one prefers filling the budget.
+    maximises the sum of ``words * ((relevance / best) ** sharpness + fill)``
+    within the budget, ``best`` being the best candidate's relevance.  A high
+    ``sharpness`` follows the ranking closely; ``fill`` is what a word is
+    worth whatever sentence it is in, as a share of a word of the best one.
     """
 
     position: float = 1.0  # 1 / (1 + i) ** position_decay, i = sentence index
-    position_decay: float = 0.75
+    position_decay: float = 0.5
     paragraph: float = 1.5  # 1 / (1 + paragraph index): early paragraphs
     paragraph_start: float = 0.3  # the first sentence of a paragraph
     centrality: float = 0.25  # terms shared with the rest, scaled to [0, 1]
+    phrases: float = 0.5  # share of the sentence's word pairs that recur in another sentence
     title: float = 0.5  # share of the title's terms in the sentence
     redundancy: float = 0.1  # times the overlap with a better sentence
     duplicate: float = 0.8  # overlap at which a sentence is a repeat, dropped
-    sharpness: float = 4.0
-    candidates: int = 10  # only the best few enter the knapsack (speed)
+    sharpness: float = 6.0
+    fill: float = 0.1  # reward per word used, as a share of the best sentence's per word
+    min_words: int = 3  # shorter "sentences" are fragments: "إن.", "شاهد..", "اقرأ أيضاً:"
+    candidates: int = 30  # the knapsack's pool: the best that fit (bounds the time on long articles)
 
 
 WEIGHTS = Weights()
@@ -182,7 +194,20 @@ def _split_title(text: str) -> tuple[str | None, str]:
 
 
 _LOG_SIZE = 64
+_USED = operator.itemgetter(0)
 _LOG = [0.0] + [math.log(k) for k in range(1, _LOG_SIZE)]
+
+
+_ENDS = (".", "!", "?", "\u061f", "\u061b", "\u2026", ":", '"', "'", "\u201d", "\u00bb", ")")
+_HEADING_WORDS = 10
+
+
+def _heading(spans: list[str], i: int) -> bool:
+    """Whether sentence ``i`` is a short paragraph of its own that does not end like a sentence:
+    a subheading, a caption, a credit ("فرانس24/ أ ف ب"), a list item, "اضغط هنا" -- not prose."""
+    span = spans[i]
+    alone = (i == 0 or "\n" in spans[i - 1]) and ("\n" in span or i == len(spans) - 1)
+    return alone and not span.rstrip().endswith(_ENDS) and len(span.split()) <= _HEADING_WORDS
 
 
 def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
@@ -194,11 +219,9 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
     Empty or whitespace-only text gives ``[]``.  Without ``title``, a short
     unpunctuated first line is taken as the title and left out.
 
-    Timing (min of 5 runs, 1,500 ANT articles, this shared 2-core box where
-    ``sum(range(1000))`` takes ~15 µs): median ~0.4 ms for a 300-500 word
-    article, ~0.25 ms for a 150-300 word one (ANT median: 225 words), once
-    the token cache is warm; a token seen for the first time in a build
-    costs ~2 µs more.  See bench/rouge_tune.py for quality.
+    A summary is made for every article of every cold build: the time per
+    article is measured in bench/README.md ("Summaries"), and so is quality
+    (bench/summary_cv.py).
     """
     if not text.strip():
         return []
@@ -232,12 +255,13 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
     stems = _lookup(list(itertools.chain.from_iterable(tokens)))
     counts = list(map(_count, tokens))
     term_sets = []
+    pair_sets = []
     start = 0
     for sentence_tokens in tokens:
         end = start + len(sentence_tokens)
-        terms = set(stems[start:end])
-        terms.discard("")
-        term_sets.append(terms)
+        sentence_stems = [stem for stem in stems[start:end] if stem]
+        term_sets.append(set(sentence_stems))
+        pair_sets.append(set(itertools.pairwise(sentence_stems)))
         start = end
 
     # Centrality: a term used k > 1 times in the article adds log(k) to each
@@ -249,6 +273,15 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
         sum(map(weight.__getitem__, terms & shared)) / math.sqrt(len(terms)) if terms else 0.0 for terms in term_sets
     ]
     centrality = w.centrality / (max(central) or 1.0)
+    # Phrases: pairs of neighbouring content words (stopwords skipped) that
+    # also occur in another sentence -- names and set terms the article keeps
+    # coming back to ("الغاز الطبيعي", "جون كيري"), which single words miss.
+    pair_count = Counter(itertools.chain.from_iterable(pair_sets))
+    phrases = w.phrases
+    recurring = [
+        phrases * sum(map((1).__lt__, map(pair_count.__getitem__, pairs))) / len(pairs) if pairs else 0.0
+        for pairs in pair_sets
+    ]
 
     # Relevance of each sentence but the lead (which is always in).
     starts = [0] + ["\n" in span for span in spans[:-1]]
@@ -256,8 +289,8 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
     position, decay = w.position, w.position_decay
     paragraph, paragraph_start = w.paragraph, w.paragraph_start
     relevance = [
-        position / (1.0 + i) ** decay + paragraph / (1.0 + p) + paragraph_start * start + centrality * c
-        for i, p, start, c in zip(range(n), paragraphs, starts, central, strict=True)
+        position / (1.0 + i) ** decay + paragraph / (1.0 + p) + paragraph_start * start + centrality * c + r
+        for i, p, start, c, r in zip(range(n), paragraphs, starts, central, recurring, strict=True)
     ]
     if title:
         title_terms = _terms(title)
@@ -266,11 +299,13 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
             for i in range(1, n):
                 relevance[i] += share * len(term_sets[i] & title_terms)
 
-    # The best few sentences that fit; each is penalised by its overlap with
-    # the lead and with better-ranked candidates (MMR, precomputed), and a
-    # near-repeat of one of them is dropped.
+    # The best few sentences that fit, leaving out fragments and headings;
+    # each is penalised by its overlap with the lead and with better-ranked
+    # candidates (MMR, precomputed), and a near-repeat of one of them is
+    # dropped.
+    shortest = max(w.min_words, 1)
     ranked = sorted(
-        (i for i in range(1, n) if 0 < counts[i] <= left),
+        (i for i in range(1, n) if shortest <= counts[i] <= left and not _heading(spans, i)),
         key=relevance.__getitem__,
         reverse=True,
     )
@@ -297,21 +332,27 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
 
     # 0/1 knapsack over the word budget, kept as a Pareto frontier of
     # (words used, value, chosen): a state that uses more words for no more
-    # value is dropped, so the frontier stays short.
+    # value is dropped, and of two that use the same words only the better is
+    # kept, so the frontier holds at most one state per word count.
     frontier: list[tuple[int, float, tuple[int, ...]]] = [(0, 0.0, ())]
-    sharpness = w.sharpness
+    sharpness, fill = w.sharpness, w.fill
+    top = max((relevance[i] for i in kept), default=1.0)
     for i in kept:
         cost = counts[i]
-        value = cost * relevance[i] ** sharpness
+        value = cost * ((relevance[i] / top) ** sharpness + fill)
         grown = [(used + cost, total + value, (*chosen, i)) for used, total, chosen in frontier if used + cost <= left]
         if not grown:
             continue
-        merged = sorted(frontier + grown)
+        merged = frontier + grown
+        merged.sort(key=_USED)  # stable, and both halves are sorted already
         frontier = []
         best = -1.0
         for state in merged:
             if state[1] > best:
-                frontier.append(state)
+                if frontier and frontier[-1][0] == state[0]:
+                    frontier[-1] = state
+                else:
+                    frontier.append(state)
                 best = state[1]
     chosen = sorted(frontier[-1][2])
     # The counts above are exact unless normalising removed tatweel or

@@ -92,6 +92,97 @@ def test_title_overlap_raises_a_sentence():
     assert titled == [lead, last]
 
 
+def test_a_recurring_phrase_raises_a_sentence(monkeypatch):
+    """Of two sentences with much the same words, the one that has the article's recurring
+    phrase ("وزارة الخارجية الروسية", again in the last sentence) beats the earlier one, which
+    has the words apart; without the phrase feature, position decides."""
+    import dataclasses
+
+    import digest.summarize as module
+
+    lead = "افتتح المعرض الدولي للكتاب أبوابه صباح اليوم."
+    scattered = "وأكد الوزير الروسي أن المعرض يضم أجنحة الخارجية الجديدة."
+    phrase = "وقالت وزارة الخارجية الروسية إن أجنحة المعرض جديدة تماما."
+    text = " ".join([lead, scattered, phrase, "تشارك دور النشر الخليجية بإصدارات شعرية حديثة.",
+                     "وأعلنت وزارة الخارجية الروسية دعمها للناشرين العرب."])
+    budget = len(words(lead)) + len(words(scattered))
+    assert summarize(text, budget) == [lead, phrase]
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, phrases=0.0))
+    assert summarize(text, budget) == [lead, scattered]
+
+
+@pytest.mark.parametrize("budget", [15, 20, 25, 30, 40, 50, 60, 80])
+def test_no_sentence_left_out_would_still_fit(budget):
+    """The budget is filled as far as whole sentences allow: every sentence that is not in the
+    summary is longer than the words left (none of ARTICLE's sentences repeats another)."""
+    summary = summarize(ARTICLE, budget)
+    left = budget - _count(summary)
+    assert left >= 0
+    assert all(len(words(s)) > left for s in split_sentences(ARTICLE) if s not in summary)
+
+
+def test_fill_rewards_the_fuller_of_two_near_equal_choices(monkeypatch):
+    """Three sentences, one paragraph each so that they rank close: the budget after the lead
+    takes either the second alone or the third and fourth, fuller. The reward per word used
+    decides, and a budget-filling summary is the one chosen when the reward is high."""
+    import dataclasses
+
+    import digest.summarize as module
+
+    lead = "افتتح المعرض الدولي للكتاب أبوابه صباح اليوم في العاصمة."
+    second = "حضر الافتتاح عدد كبير من الزوار والناشرين من دول عربية وأجنبية كثيرة."
+    third = "تنظم الندوات الفكرية يوميا داخل القاعة الكبرى."
+    fourth = "يستمر العرض المسرحي للأطفال حتى نهاية الأسبوع."
+    text = "\n".join([lead, second, third, fourth])
+    assert len(words(second)) < len(words(third)) + len(words(fourth))
+    budget = len(words(lead)) + len(words(third)) + len(words(fourth))
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, fill=0.0))
+    assert summarize(text, budget) == [lead, second]
+    monkeypatch.setattr(module, "WEIGHTS", dataclasses.replace(module.WEIGHTS, fill=10.0))
+    assert summarize(text, budget) == [lead, third, fourth]
+
+
+TEAMS = (
+    "روسيا|المملكة العربية السعودية|مصر|أوروغواي|البرتغال|إسبانيا|المغرب|إيران|فرنسا|أستراليا|بيرو|"
+    "الدنمارك|الأرجنتين|آيسلندا|كرواتيا|نيجيريا|البرازيل|سويسرا|كوستا ريكا|صربيا|ألمانيا|المكسيك|"
+    "السويد|كوريا الجنوبية|بلجيكا|بنما|تونس|إنجلترا|بولندا|السنغال|كولومبيا|اليابان"
+).split("|")
+
+
+def test_many_short_sentences_stay_fast():
+    """A run of short sentences (here one per team of a World Cup) that all fit: the knapsack
+    keeps one state per word count, or the states it keeps grow exponentially with the number
+    of candidates (seconds for this text at 50 words)."""
+    import time
+
+    lead = "أعلنت الدول المشاركة في بطولة كأس العالم قمصان منتخباتها."
+    text = "\n\n".join([lead, *(f"تأهل منتخب {team}." for team in TEAMS)])
+    start = time.perf_counter()
+    summary = summarize(text, 50)
+    assert time.perf_counter() - start < 0.5  # a few milliseconds
+    assert summary[0] == lead and 48 <= _count(summary) <= 50
+
+
+def test_fragments_and_headings_are_left_out():
+    """A subheading, a credit line, a list item, "click here" and one- or two-word fragments
+    are not summary sentences, however much room there is; prose without a final stop is."""
+    lead = "أعلنت الحكومة المصرية خطة جديدة لدعم إنتاج الغاز الطبيعي في البلاد."
+    prose = "وقالت وزارة البترول إن الإنتاج اليومي سيرتفع قبل منتصف العام الحالي"  # no stop, 11 words
+    text = "\n\n".join([
+        lead,
+        "خطة الغاز الجديدة",  # a subheading
+        "وتسعى مصر إلى وقف استيراد الغاز المسال وتوفير نحو مليار دولار سنويا.",
+        "فرانس24/ أ ف ب",
+        "حقل ظهر",
+        "لمتابعة المؤتمر الصحفي اضغط هنا",
+        "شاهد..",
+        "إلخ.",
+        prose,
+    ])
+    summary = summarize(text, 10_000)
+    assert summary == [lead, "وتسعى مصر إلى وقف استيراد الغاز المسال وتوفير نحو مليار دولار سنويا.", prose]
+
+
 def test_duplicates_are_not_both_chosen():
     repeated = "وقع الرئيسان اتفاقية للتعاون الاقتصادي بين البلدين."
     text = "\n".join(
@@ -209,3 +300,26 @@ def test_word_counts_survive_the_token_cache_being_emptied(monkeypatch):
         module._lookup(tokens)
         assert module._count(tokens) == len(words(module.normalize(text)))
     assert set(module._stems) == set(tokens)  # emptied before the second batch, not during it
+
+
+def test_build_summarize_uses_the_site_budget_unless_words_is_given(tmp_path, monkeypatch, capsys):
+    """`python build.py summarize FILE` shows the summary the site's pages get (summary_words)."""
+    from digest.cli import main as cli_main
+
+    lead, second, *_ = split_sentences(PLAIN)
+    budget = len(words(lead)) + len(words(second))
+    path = tmp_path / "plain.txt"
+    path.write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "site.yaml").write_text(f"summary_words: {budget}\n", encoding="utf-8")
+    (tmp_path / "other.yaml").write_text("summary_words: 1000\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["summarize", str(path)]) == 0
+    site = capsys.readouterr().out
+    assert site == summary_text(PLAIN, budget) + "\n" and _count(split_sentences(site)) <= budget
+    assert site != summary_text(PLAIN, 100) + "\n"  # not the module's own default of 100 words
+    assert cli_main(["summarize", str(path), "--words", "1000"]) == 0
+    assert capsys.readouterr().out == PLAIN + "\n"
+    assert cli_main(["summarize", str(path), "--config", "other.yaml"]) == 0
+    assert capsys.readouterr().out == PLAIN + "\n"
+    assert cli_main(["summarize", str(path), "--words", "0"]) == 0  # 0 is a budget, not "unset"
+    assert capsys.readouterr().out == lead + "\n"
