@@ -651,9 +651,11 @@ def test_the_preview_answers_before_translating_and_reloads_as_translations_land
                    cwd=project.root, env=env, check=True, capture_output=True, timeout=120)
     with ServeProcess(project) as server:
         _, _, body = server.get(f"/ar/{SLUGS[0]}/")
-        first = re.search(r'data-generation="([^"]+)"', body)
-        assert first is not None
-        events = EventStream(server, f"?since={first.group(1)}")
+        served = re.search(r'data-generation="([^.]+)\.\d+"', body)
+        assert served is not None
+        # From the first build's outcome (number 0): the reload is sent even if the translations
+        # landed before this stream connected.
+        events = EventStream(server, f"?since={served.group(1)}.0")
         events.wait_for("reload")
         page = server.page_until(f"/en/{SLUGS[0]}/", lambda b: "translate-ar_en 1.0" in b, "machine English")
         assert 'lang="en"' in page
