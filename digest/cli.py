@@ -243,6 +243,8 @@ def _options(args: argparse.Namespace):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from jinja2 import TemplateError
+
     from digest.build import Builder
     from digest.output import OutputBusy
     from digest.placement import OutputRefused
@@ -256,6 +258,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OutputRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TemplateError as exc:  # a mistake in templates/: its file and line, as the preview shows it
+        from digest.serve import problem_from
+
+        print(problem_from(exc, builder.options.templates), file=sys.stderr)
+        print("1 error(s); nothing was published", file=sys.stderr)
+        return EXIT_CONTENT
     if _EXIT_AFTER_BUILD:
         _KEPT.append(builder)  # the process's end frees it, not one object at a time (see run)
     if args.quiet:

@@ -49,6 +49,9 @@ _HTML_IMG = "(?i)<img"
 Err = Callable[..., None]
 
 
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # not NEL: a line break to YAML
+
+
 class _FrontMatterLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """Safe loader that leaves dates as text, so we can report impossible dates ourselves."""
 
@@ -151,6 +154,12 @@ def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article 
     # One form for the same text (the validators flag decomposed letters; search and slugs need
     # one spelling): NFC, as the web expects.
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Control characters are invisible in an editor and invalid in HTML (they would reach <title>
+    # and the page): dropped, with a warning at the first one.
+    control = _CONTROLS.search(text)
+    if control is not None:
+        err(text.count("\n", 0, control.start()) + 1, "control characters removed from the text", warning=True)
+        text = _CONTROLS.sub("", text)
     parts = split_front_matter(text)
     if isinstance(parts, str):
         err(1, parts)

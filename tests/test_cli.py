@@ -46,3 +46,24 @@ def test_a_base_url_with_a_path_warns_about_robots_txt(project):
             in done.stderr)
     root = project.run("build", "--base-url", "https://example.org/", "--output", "root", check=True)
     assert "robots.txt" not in root.stderr
+
+
+def test_a_template_mistake_is_one_line_with_its_file_and_line(project):
+    template = project.root / "templates" / "day.html"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "{{ nothing.at.all }}")
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = project.run("build")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    first = done.stderr.splitlines()[0]
+    assert first.endswith("templates/day.html:4: UndefinedError: 'nothing' is undefined"), done.stderr
+
+
+def test_control_characters_are_dropped_from_pages_with_a_warning(empty_project):
+    from conftest import article
+
+    empty_project.write("a.md", article(title="عنوان\x1b]0;x\x07 نظيف", body="نص\x0c فيه\x1b محارف."))
+    done = empty_project.build()
+    assert "content/a.md:2: warning: control characters removed from the text" in done.stderr
+    page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
+    assert "عنوان]0;x نظيف" in page and not any(ch in page for ch in "\x1b\x07\x0c")
