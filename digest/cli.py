@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     except ContentError as exc:
         _report(exc.problems)
         errors = sum(not p.warning for p in exc.problems)
-        print(f"{errors} error(s); nothing was published", file=sys.stderr)
+        what = "found by check" if args.command == "check" else "nothing was published"
+        print(f"{errors} error(s); {what}", file=sys.stderr)
         return EXIT_CONTENT
     except OSError as exc:  # a folder that cannot be made or written: a file in its way, a full disk
         where = f": {exc.filename}" if exc.filename else ""
@@ -289,11 +290,29 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{article.path}: recorded source_hash {article.arabic_hash()}")
         done = {article.path for article in fixed}
         loaded.warnings = [w for w in loaded.warnings if not (w.message == STALE_ENGLISH and w.path in done)]
+    template_problems(options.templates)
     held = held_translations(options, args.cache, loaded.config, loaded.articles)
     _report(loaded.warnings + held)
     print(f"checked {len(loaded.articles)} articles: no errors" +
           (f"; {len(held)} machine translations held back" if held else ""))
     return EXIT_OK
+
+
+def template_problems(templates: Path) -> None:
+    """Compile every template, as a build would before rendering; ContentError with the file and
+    line of each syntax error."""
+    from jinja2 import Environment, FileSystemLoader, TemplateSyntaxError
+
+    env = Environment(loader=FileSystemLoader(str(templates)))
+    problems = []
+    for name in env.list_templates(extensions=["html", "xml"]):
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        try:
+            env.parse(source, name, filename)  # the syntax: filters and globals are the Renderer's
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(str(templates / name), exc.lineno or 1, exc.message or str(exc)))
+    if problems:
+        raise ContentError(problems)
 
 
 def held_translations(options, cache: Path, config, articles: list) -> list[Problem]:  # type: ignore[no-untyped-def]

@@ -253,8 +253,13 @@ def read_rows(cache_dir: Path, key: str) -> dict[str, Cached]:
     """Every row under `key`, read without writing anything (`check` writes nothing); {} when
     the file is missing, locked or unusable."""
     path = Path(cache_dir) / FILENAME
+    # Read-only still makes the -shm and -wal files beside a database in WAL mode; with no WAL
+    # left (every writer closed, and checkpointed as it did), the file alone is the database and
+    # can be opened as immutable, which touches nothing.
+    wal = path.with_name(path.name + "-wal").exists()
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True,
+                               timeout=1.0)
     except sqlite3.Error:
         return {}
     try:

@@ -51,7 +51,7 @@ def test_a_category_not_in_the_settings_is_an_error_with_the_key_it_likely_means
         f"content/typo.md:{at(paths['typo.md'], 'category:')}: category 'sprot' is not one of the site's "
         f"categories: did you mean 'sport'? {HOW}",
     ]
-    assert lines[:4] == expected and lines[4] == "4 error(s); nothing was published"
+    assert lines[:4] == expected and lines[4] == "4 error(s); found by check"
     assert empty_project.run("build").returncode == 1 and not empty_project.output.exists()
 
 
@@ -181,7 +181,7 @@ def test_a_body_not_written_is_refused_unless_the_article_is_a_draft(empty_proje
         f"content/empty.md:{at(empty, '---', 2)}: the article has no text after the front matter; {ready}",
         f"content/placeholder.md:{at(placeholder, 'نص المقال هنا.')}: the body is still the placeholder that 'new' "
         f"wrote; {ready}",
-        "2 error(s); nothing was published",
+        "2 error(s); found by check",
     ]
 
 

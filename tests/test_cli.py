@@ -67,3 +67,14 @@ def test_control_characters_are_dropped_from_pages_with_a_warning(empty_project)
     assert "content/a.md:2: warning: control characters removed from the text" in done.stderr
     page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
     assert "عنوان]0;x نظيف" in page and not any(ch in page for ch in "\x1b\x07\x0c")
+
+
+def test_check_finds_a_template_syntax_error_and_writes_nothing(project):
+    project.build()
+    before = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in project.cache.iterdir())
+    template = project.root / "templates" / "article.html"
+    template.write_text("{% if %}\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    done = project.run("check")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "templates/article.html:1: " in done.stderr and "found by check" in done.stderr
+    assert sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in project.cache.iterdir()) == before
