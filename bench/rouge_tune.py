@@ -27,6 +27,16 @@ from digest import summarize as S  # noqa: E402
 TOOL = ROOT.parent / "shared" / "tools" / "rouge_easc.py"
 
 
+# The weights --grid searches (the grid the summarizer before issue 21 was tuned with).
+GRID = {
+    "position_decay": [0.5, 0.75, 1.0],
+    "paragraph": [1.0, 1.5, 2.0],
+    "centrality": [0.25, 0.5],
+    "redundancy": [0.0, 0.1, 0.25],
+    "sharpness": [3.0, 4.0, 5.0],
+}
+
+
 def load_tool():
     spec = importlib.util.spec_from_file_location("rouge_easc", TOOL)
     module = importlib.util.module_from_spec(spec)
@@ -90,13 +100,7 @@ def main() -> None:
             print(f"{name:10} {x:.3f} {y:.3f} {n}")
     if not a.grid:
         return
-    grid = {
-        "position_decay": [0.5, 0.75, 1.0],
-        "paragraph": [1.0, 1.5, 2.0],
-        "centrality": [0.25, 0.5],
-        "redundancy": [0.0, 0.1, 0.25],
-        "sharpness": [3.0, 4.0, 5.0],
-    }
+    grid = GRID
     results = []
     for values in itertools.product(*grid.values()):
         w = dataclasses.replace(base, **dict(zip(grid, values, strict=True)))

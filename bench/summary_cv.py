@@ -44,6 +44,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from rouge_tune import GRID as PREVIOUS_GRID  # noqa: E402
 from rouge_tune import load_set, load_tool  # noqa: E402
 from summary_time import load_revision  # noqa: E402
 
@@ -71,13 +72,6 @@ GRID = {
 # The summarizer before issue 21 and the grid bench/rouge_tune.py tuned it with: --previous
 # cross-validates that procedure instead.
 PREVIOUS_REV = "10bb2d4"
-PREVIOUS_GRID = {
-    "position_decay": [0.5, 0.75, 1.0],
-    "paragraph": [1.0, 1.5, 2.0],
-    "centrality": [0.25, 0.5],
-    "redundancy": [0.0, 0.1, 0.25],
-    "sharpness": [3.0, 4.0, 5.0],
-}
 
 
 def topic(root: pathlib.Path, name: str) -> str:
