@@ -306,13 +306,12 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
 
 
 def _editors_only(entry: Entry) -> Entry:
-    """The entry with only the editors' English (as prepare() makes it); returns it."""
-    from digest.entries import PENDING, English
+    """The entry with only the editors' English, as prepare() makes it; returns it."""
+    from digest.entries import editors_english
 
     e = entry.english
-    title = (e.title, "editor") if e.title_by == "editor" else ("", "")
-    summary = (e.summary, "editor") if e.summary_by == "editor" else ("", "")
-    entry.english = English(title[0], summary[0], title[1], summary[1]) if title[0] or summary[0] else PENDING
+    entry.english = editors_english(e.title if e.title_by == "editor" else "",
+                                    e.summary if e.summary_by == "editor" else "")
     return entry
 
 

@@ -28,12 +28,20 @@ class English:
     title_by: str = ""  # "editor", "machine", or "" while there is none
     summary_by: str = ""
     model: str = ""  # the package that wrote the machine fields, as pages name it ("code version")
-    key: str = ""  # the translation key the machine fields were made under (digest.translate)
+    key: str = ""  # the translation key and gate mode the machine fields were made under (digest.build)
     held: tuple[tuple[str, str], ...] = ()  # (field, why) of each machine field held back
 
     @property
     def machine(self) -> bool:
         return "machine" in (self.title_by, self.summary_by)
+
+    @property
+    def credit(self) -> str:
+        """Who wrote what, as pages and feeds say it: "editors" or "machine" when one hand wrote
+        every field there is; "title_editors" (and a machine summary) or "title_machine"."""
+        if self.title_by == self.summary_by or not self.summary_by:
+            return "editors" if self.title_by == "editor" else "machine"
+        return "title_editors" if self.title_by == "editor" else "title_machine"
 
 
 PENDING = English()
@@ -121,6 +129,14 @@ def share_values(entry: Entry, canon: dict) -> None:
         entry.english = PENDING
 
 
+def editors_english(title: str, summary: str) -> English:
+    """The English the editors wrote, field by field (PENDING when they wrote none)."""
+    if not (title or summary):
+        return PENDING
+    return English(title=title, summary=summary, title_by="editor" if title else "",
+                   summary_by="editor" if summary else "")
+
+
 def category_slug(key: str) -> str:
     return ascii_slug(key, max_words=6) or hashlib.sha1(key.encode()).hexdigest()[:8]
 
@@ -136,11 +152,7 @@ def prepare(article: Article, config: Config) -> Entry:
     html, text = render_markdown(article.body, config.allow_html)
     summary = article.summary or summary_text(text, config.summary_words, title=article.title)
     local = article.date.astimezone(config.tz)
-    english = PENDING
-    if article.title_en or article.summary_en:
-        english = English(title=article.title_en, summary=article.summary_en,
-                          title_by="editor" if article.title_en else "",
-                          summary_by="editor" if article.summary_en else "")
+    english = editors_english(article.title_en, article.summary_en)
     dates = {
         lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
         for lang in ("ar", "en")

@@ -83,14 +83,17 @@ def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[st
     return out
 
 
+_CREDITS = {
+    "editors": "English by the editors.",
+    "machine": "Machine translation by {model}.",
+    "title_editors": "Title by the editors; summary machine-translated by {model}.",
+    "title_machine": "Title machine-translated by {model}; summary by the editors.",
+}
+
+
 def provenance(english: English) -> str:
     """Who wrote which English field, in the words of the article page."""
-    if english.title_by == english.summary_by or not english.summary_by:
-        return "English by the editors." if english.title_by == "editor" else \
-            f"Machine translation by {english.model}."
-    if english.title_by == "editor":
-        return f"Title by the editors; summary machine-translated by {english.model}."
-    return f"Title machine-translated by {english.model}; summary by the editors."
+    return _CREDITS[english.credit].format(model=english.model)
 
 
 def feed_guid(lang: str, link: str) -> tuple[str, dict[str, str]]:
