@@ -25,6 +25,7 @@ its sentence splitter downloads a model.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -95,6 +96,7 @@ def output_cap(source_tokens: int, config: TranslationConfig) -> int:
     return int(config.max_output_ratio * rounded) + LENGTH_EXTRA
 
 
+@functools.lru_cache(maxsize=1)  # once per process: the preview asks at every rebuild
 def _library_versions() -> tuple[str, ...]:
     """CTranslate2's, SentencePiece's and argostranslate's versions, read from their installed
     metadata folders' names (importlib.metadata would import the email package to read them)."""
