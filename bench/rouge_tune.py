@@ -23,6 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from digest import summarize as S  # noqa: E402
+from digest.content import title_and_body  # noqa: E402
 
 TOOL = ROOT.parent / "shared" / "tools" / "rouge_easc.py"
 
@@ -52,7 +53,7 @@ def load_set(root: pathlib.Path, tool):
             tool.tokens(p.read_text(encoding="utf-8-sig", errors="replace"))
             for p in sorted((root / "MTurk" / topic.name).iterdir())
         ]
-        title, body = S.read_article(article)
+        title, body = title_and_body(article)
         items.append((topic.name, title, body, refs))
     return items
 

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import digest.summarize as current  # noqa: E402
+from digest.content import title_and_body  # noqa: E402
 from digest.entries import is_opening  # noqa: E402
 from digest.markup import render_markdown  # noqa: E402
 from digest.text import words  # noqa: E402
@@ -63,7 +64,7 @@ def main() -> None:
     old = load_revision(a.rev)
     docs = []
     for path in sorted(a.content.glob("*.md"))[: a.articles]:
-        title, body = current.read_article(path)
+        title, body = title_and_body(path)
         docs.append((title, render_markdown(body)[1]))
     print(f"{len(docs)} articles from {a.content}, budget {a.words} words; {a.rev} against the working tree")
 

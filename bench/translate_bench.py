@@ -92,7 +92,7 @@ def build_texts(articles: int) -> list[str]:
     config = load_config(ROOT / "site.yaml")
     texts = []
     for path in sorted(run.content_dir(articles).glob("*.md")):
-        article, _ = read_article(path, str(path), config)
+        article, _ = read_article(path, config)
         if article is None:
             continue
         entry = prepare(article, config)
@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
 
     from digest.config import load_config
+    from digest.incremental.keys import translation_key
     from digest.tcache import TranslationCache
     from digest.text import split_sentences
     from digest.translate import (
@@ -154,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
         encode_sentences,
         load_translator,
         translate_texts,
-        translation_key,
     )
 
     model = installed_model()

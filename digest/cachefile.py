@@ -10,7 +10,7 @@ whose digest does not match (a flipped bit, a truncated write, a file changed by
 damaged: it is discarded with one warning (see `take_reports`), and the build does its work
 again. Nothing is unpickled before its bytes verify, so no damaged byte can reach a page.
 
-The articles' pickles (digest.state) are too many and too big to verify whole on every build:
+The articles' pickles (digest.incremental.store) are too many and too big to verify whole on every build:
 that file has no header, and the verified index holds a digest of each article's pickle
 (`blob_digest`), checked when that article is unpickled.
 """
@@ -21,11 +21,13 @@ import hashlib
 import os
 import pickle
 import sys
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-# Several bits away from the first bytes of what versions before checksums wrote (a pickle,
-# 0x80; Jinja's compiled template, "j2"), so that such a file is told from a damaged one.
+# Several bits away from the first bytes of an unsealed file (a pickle, 0x80; Jinja's compiled
+# template, "j2"), so that such a file is told from a damaged one.
 MAGIC = b"DGSTCF\r\n"
 DIGEST_SIZE = 32
 BLOB_DIGEST_SIZE = 16
@@ -146,3 +148,16 @@ def take_reports() -> list[tuple[str, str]]:
     reports = _REPORTS[:]
     _REPORTS.clear()
     return reports
+
+
+def remove(paths: Iterable[Path], older_than: float | None = None) -> None:
+    """Delete these cache files (only those not written for `older_than` seconds, when given).
+    One that is gone meanwhile, or cannot be deleted now (open where that forbids it), is left
+    for a later build."""
+    now = time.time()
+    for path in paths:
+        try:
+            if older_than is None or now - path.stat().st_mtime > older_than:
+                path.unlink()
+        except OSError:
+            pass

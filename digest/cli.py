@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-from digest.problems import ContentError, Problem
+from digest.problems import ContentError, Problem, print_problems
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 PREVIEW_FOLDER = "preview"  # inside the cache folder: where `serve` builds by default
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return HANDLERS[args.command](args)
     except ContentError as exc:
-        _report(exc.problems)
+        print_problems(exc.problems)
         errors = sum(not p.warning for p in exc.problems)
         what = "found by check" if args.command == "check" else "nothing was published"
         print(f"{errors} error(s); {what}", file=sys.stderr)
@@ -191,9 +191,8 @@ def run() -> NoReturn:
     """`python build.py ...`: main(), then exit with its status.
 
     A build ends without the interpreter's teardown (os._exit, once the output is flushed):
-    every file it wrote is closed by then, its worker pools are shut, and freeing the objects it
-    made, its Builder's first, took 25-35 ms, a fifteenth of a one-article rebuild. Other
-    commands exit normally.
+    every file it wrote is closed by then and its worker pools are shut, so freeing the objects
+    it made (its Builder's first) would only delay the prompt. Other commands exit normally.
     """
     global _EXIT_AFTER_BUILD
     argv = _with_command(sys.argv[1:])
@@ -225,11 +224,6 @@ def _with_command(argv: list[str]) -> list[str]:
     if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
         return ["build", *argv]
     return argv
-
-
-def _report(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
 
 
 def _options(args: argparse.Namespace):
@@ -269,7 +263,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         _KEPT.append(builder)  # the process's end frees it, not one object at a time (see run)
     if args.quiet:
         return EXIT_OK
-    _report(result.warnings)
+    print_problems(result.warnings)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.timings or args.verbose:
@@ -279,7 +273,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from digest.build import STALE_ENGLISH, BuildOptions, load
+    from digest.build import BuildOptions, load
+    from digest.reading import STALE_ENGLISH
 
     options = BuildOptions(content=args.content, config=args.config, cache=args.cache)
     loaded = load(options)
@@ -292,7 +287,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         loaded.warnings = [w for w in loaded.warnings if not (w.message == STALE_ENGLISH and w.path in done)]
     template_problems(options.templates)
     held = held_translations(options, args.cache, loaded.config, loaded.articles)
-    _report(loaded.warnings + held)
+    print_problems(loaded.warnings + held)
     print(f"checked {len(loaded.articles)} articles: no errors" +
           (f"; {len(held)} machine translations held back" if held else ""))
     return EXIT_OK
@@ -321,12 +316,11 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
     the installed model's current key."""
     if config.translation.quality == "off" or not (cache / "translations.sqlite").exists():
         return []
-    from digest.build import MODEL_MEMO
+    from digest.incremental.keys import MODEL_MEMO, translation_key
     from digest.models import ModelError, find_model
     from digest.quality import gate
     from digest.tcache import read_rows
     from digest.text import split_sentences
-    from digest.translate import translation_key
 
     model = find_model("ar", "en")
     if model is None:

@@ -62,8 +62,23 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
+class FilledOnUse:
+    """An object loaded from the saved state with only some fields set: using any other field
+    fills them all in (see digest.incremental.store.SavedPair). Python calls __getattr__ only
+    for a field not set, so set fields cost nothing more."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        saved = object.__getattribute__(self, "_lazy")
+        if saved is None:
+            raise AttributeError(name)
+        saved.fill(self)
+        return object.__getattribute__(self, name)
+
+
 @dataclass(slots=True)  # thousands are kept between builds: slots make them smaller and faster to load
-class Article:
+class Article(FilledOnUse):
     """An article as the editor wrote it; derived text (HTML, summaries, English) comes later."""
 
     path: str  # as shown in messages
@@ -86,7 +101,7 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict)
     arabic_digest: str = ""  # set from the text at creation; kept when the body is dropped
     body_dropped: bool = field(default=False, compare=False)  # the build keeps only the HTML
-    _lazy: Any = field(default=None, repr=False, compare=False)  # a stub's saved rest (digest.state)
+    _lazy: Any = field(default=None, repr=False, compare=False)  # see FilledOnUse
 
     def __post_init__(self) -> None:
         if not self.arabic_digest:
@@ -111,8 +126,26 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
     return front, text[body_start:], body_line
 
 
-def read_article(path: str | Path, shown: str, config: Config) -> tuple[Article | None, list[Problem]]:
-    """Read and validate one file; problems are errors unless marked as warnings."""
+def title_and_body(path: str | Path) -> tuple[str | None, str]:
+    """``(title, body)`` of an article file, unchecked, or of a plain-text file (which may start
+    with a byte order mark, as the EASC corpus does): what the summarizer's command line reads."""
+    text = Path(path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    parts = split_front_matter(text)
+    if isinstance(parts, str):
+        return None, text
+    front, body, _ = parts
+    try:
+        meta = yaml.load(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError:
+        meta = {}
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return (str(title) if title else None), body
+
+
+def read_article(path: str | Path, config: Config, shown: str | None = None) -> tuple[Article | None, list[Problem]]:
+    """Read and validate one file; problems are errors unless marked as warnings. The article
+    and the messages name the file as `shown` (default: `path` as given)."""
+    shown = str(path) if shown is None else shown
     path = Path(path)
     problems: list[Problem] = []
 
@@ -426,7 +459,7 @@ def unknown_category(category: str, config: Config) -> str:
 
 def has_host(url: str) -> bool:
     """Whether an http(s) address names a host: something between '//' and the path. (Asked of
-    every source_url: a string test, where urlsplit took a few microseconds.)"""
+    every source_url: a string test rather than urlsplit.)"""
     start = url.find("//") + 2
     return start < len(url) and url[start] not in "/?#"
 
@@ -513,7 +546,7 @@ def _parse_date(value: Any, config: Config, err, line: int) -> datetime | None:
     return when
 
 
-def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[list[tuple[str, str]], list[Problem]]:
+def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[list[str], list[Problem]]:
     """Article files under the content folder, sorted; links leading outside it are refused, and
     those inside it are listed in `links` when given.
 
@@ -521,7 +554,7 @@ def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[li
     extra system call or Path object per file (the preview scans it on every save).
     """
     root = content_dir.resolve()
-    found: list[tuple[str, str]] = []
+    found: list[str] = []
     problems: list[Problem] = []
 
     def walk(folder: str) -> None:
@@ -552,7 +585,7 @@ def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[li
                 if kind is not None:
                     problems.append(Problem(entry.path, 1, f"not a regular file ({kind}); only regular files are read"))
                     continue
-                found.append((entry.path, entry.path))
+                found.append(entry.path)
 
     walk(str(content_dir))
     return found, problems

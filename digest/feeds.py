@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from digest.config import LANGS, Config
 from digest.entries import English, Entry
-from digest.pages import Plan, article_url, other
+from digest.pages import Plan, article_url, home_url, other
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -28,7 +28,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def rfc822_date(when: datetime) -> str:
     """The date RSS asks for ("Thu, 01 Sep 2016 14:46:00 +0300"): what email.utils.format_datetime
     gives (a test holds them equal), without importing the email package and, through it,
-    sockets (12 ms, a twentieth of a one-article rebuild)."""
+    sockets, on a small rebuild."""
     zone = when.strftime("%z") if when.tzinfo is not None else "-0000"
     return (f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} {when.year:04d} "
             f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} {zone}")
@@ -107,13 +107,13 @@ def feed_guid(lang: str, link: str) -> tuple[str, dict[str, str]]:
 
 def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
     """RSS 2.0 of feed_items(), with absolute links and RFC 822 dates."""
-    import xml.etree.ElementTree as ET  # only when a feed changed: it takes a fortieth of a small rebuild
+    import xml.etree.ElementTree as ET  # only when a feed changed: most rebuilds keep them
 
     ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", config.title[lang])
-    _sub(channel, "link", config.url(f"/{lang}/"))
+    _sub(channel, "link", config.url(home_url(lang)))
     _sub(channel, "description", config.description[lang])
     _sub(channel, "language", lang)
     _sub(channel, f"{{{ATOM}}}link", href=config.url(f"/{lang}/feed.xml"), rel="self",

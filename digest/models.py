@@ -5,7 +5,7 @@ Packages live where Argos's own tools put them, so a model installed with
 
 Import weight: ``argostranslate.package`` is light (stdlib, ``packaging`` and
 ``sentencepiece``).  ``argostranslate.translate`` is not: it imports
-``argostranslate.sbd``, which pulls in stanza, spaCy and torch (~5 s), and
+``argostranslate.sbd``, which pulls in stanza, spaCy and torch (seconds), and
 ``argostranslate.package.install_from_path`` imports it to clear a cache.
 So this module never calls ``install_from_path``; ``install_model`` does the
 same thing (extract the zip into the packages directory under Argos's
@@ -349,7 +349,7 @@ def load_check(package_dir: Path) -> argos_package.Package:
     Only loading catches a truncated or garbled ``model.bin`` or
     ``sentencepiece.model``; file checks do not.
     """
-    import ctranslate2  # ~0.1 s; kept out of "models list"
+    import ctranslate2  # kept out of "models list", which never translates
 
     pkg = _load_package(package_dir)
     tokenizer = getattr(pkg, "tokenizer", None)

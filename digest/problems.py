@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: from a file name or
@@ -72,3 +74,9 @@ def yaml_error(exc: Exception, first_line: int) -> tuple[int, str]:
         return context_mark.line + first_line, opened
     mark = problem_mark or context_mark
     return (mark.line + first_line if mark else first_line), problem
+
+
+def print_problems(problems: Iterable[Problem]) -> None:
+    """Each problem on its own line of stderr, as `path:line: message`."""
+    for problem in problems:
+        print(problem, file=sys.stderr, flush=True)

@@ -28,7 +28,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import watchfiles
 
-from digest.build import Builder, BuildOptions, output_place, stamp
+from digest.build import Builder, BuildOptions, output_place
+from digest.incremental.keys import stamp
 from digest.livereload import (
     BROKEN,
     CLIENT_JS,
@@ -45,7 +46,7 @@ from digest.livereload import (
 )
 from digest.output import OutputBusy
 from digest.placement import OutputRefused
-from digest.problems import ContentError, Problem
+from digest.problems import ContentError, Problem, print_problems
 
 PREVIEW_PATH = "/_preview/"
 KEEPALIVE_S = 15.0  # a comment on idle streams, so clients gone without a word are noticed
@@ -174,12 +175,12 @@ class Preview:
         in_theme = [p for p in changed or () if _inside(p, theme)]
         if changed is None:
             print(result.summary_line(), flush=True)
-            _print_problems(result.warnings)
+            print_problems(result.warnings)
         elif not changed:
             print(f"translations arrived: {result.summary_line()}", flush=True)
         else:
             print(f"rebuilt after {len(changed)} change(s): {result.summary_line()}", flush=True)
-            _print_problems([w for w in result.warnings if os.path.realpath(w.path) in changed])
+            print_problems([w for w in result.warnings if os.path.realpath(w.path) in changed])
         for note in result.notes if changed is None else ():
             print(f"note: {note}", file=sys.stderr, flush=True)
         if was_broken:
@@ -214,11 +215,11 @@ class Preview:
     def translate_in_background(self, texts: list[str]) -> None:
         """Translate what the last build left untranslated, a chunk at a time; each committed
         chunk sets `landed`, and the watcher rebuilds with it (at most every LANDED_EVERY_S)."""
-        from digest.build import MODEL_MEMO
         from digest.config import load_config
+        from digest.incremental.keys import MODEL_MEMO, translation_key
         from digest.models import ModelError, find_model
         from digest.tcache import TranslationCache
-        from digest.translate import translate_texts, translation_key
+        from digest.translate import translate_texts
 
         options = self.options
         try:
@@ -238,7 +239,7 @@ class Preview:
                   file=sys.stderr, flush=True)
 
     def _failed(self, problems: list[Problem]) -> None:
-        _print_problems(problems)
+        print_problems(problems)
         errors = sum(not p.warning for p in problems)
         print(f"build failed with {errors} error(s); still serving the last good pages", file=sys.stderr, flush=True)
         self.hub.publish(BROKEN, overlay_html(problems))
@@ -418,16 +419,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """`outcome`: the build the body comes from, when taken before the body was read."""
         if ctype == HTML_TYPE:
             body = inject(body, outcome or self.server.preview.hub.current)
+        self.send_head(status, ctype, len(body), headers)
+        if not head:
+            self.wfile.write(body)
+
+    def send_head(self, status: int, ctype: str, length: int, headers: Iterable[tuple[str, str]] = ()) -> None:
+        """The status line and headers of every response with a body."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(length))
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
-        if not head:
-            self.wfile.write(body)
 
     def send_file(self, path: str, head: bool, status: int = 200) -> None:
         # The build a page is stamped with is taken before the page is read: a build that ends
@@ -443,12 +448,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         with handle:
             if ctype == HTML_TYPE:
                 return self.send(status, handle.read(), ctype, head, outcome=outcome)
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.end_headers()
+            self.send_head(status, ctype, os.fstat(handle.fileno()).st_size)
             if not head:
                 shutil.copyfileobj(handle, self.wfile)
         return None
@@ -555,11 +555,6 @@ def _preview_page(title: str, body: str) -> bytes:
             "border-inline-start:1px solid #ccc}.pair p{margin:0;padding:.3em .6em;background:#eee;direction:ltr}"
             ".pair iframe{flex:1;border:0;width:100%}ol{margin:1em 2em}</style></head>"
             f"<body>{body}</body></html>\n").encode()
-
-
-def _print_problems(problems: list[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr, flush=True)
 
 
 _SERVING = False  # true while serve() owns SIGINT

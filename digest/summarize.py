@@ -38,7 +38,6 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from digest.text import _DIACRITICS, _WORD, normalize, sentence_spans, words
 
@@ -374,33 +373,15 @@ def summary_text(text: str, max_words: int, title: str | None = None) -> str:
 # --- command line ----------------------------------------------------------
 
 
-def read_article(path: str | Path) -> tuple[str | None, str]:
-    """Return ``(title, body)`` of a plain-text or YAML-fronted article file.
-
-    Plain text may start with a UTF-8 BOM (EASC); a front matter block
-    between ``---`` lines gives the title, and the body is what follows it.
-    """
-    text = Path(path).read_text(encoding="utf-8-sig")
-    if text.startswith("---"):
-        head, sep, body = text[3:].partition("\n---")
-        if sep and head[:1] in ("\n", "\r"):
-            import yaml
-
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            meta = yaml.load(head, Loader=loader) or {}
-            title = meta.get("title") if isinstance(meta, dict) else None
-            body = body.partition("\n")[2]
-            return (str(title) if title else None), body
-    return None, text
-
-
 def main(argv: list[str] | None = None) -> int:
     """``summarize FILE [--words N]``: print FILE's summary as UTF-8."""
     parser = argparse.ArgumentParser(prog="python -m digest.summarize", description=main.__doc__)
     parser.add_argument("file", help="plain-text or front-matter article file")
     parser.add_argument("--words", type=int, default=100, help="word budget")
     args = parser.parse_args(argv)
-    title, body = read_article(args.file)
+    from digest.content import title_and_body
+
+    title, body = title_and_body(args.file)
     out = summary_text(body, args.words, title)
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:

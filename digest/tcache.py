@@ -3,7 +3,7 @@
 Translating is by far the slowest step of a build, so every translated
 sentence is kept: an unchanged sentence is never translated twice, even when
 the text around it changes.  The key names the package and every setting that
-changes its output (``digest.translate.translation_key``).  A row also keeps
+changes its output (``digest.incremental.keys.translation_key``).  A row also keeps
 whether the decoder stopped at its length cap, so that the quality gate can
 judge a cached translation again whenever it is read (the gate's own rules
 may change with the code; a translation held back is not translated again
@@ -11,8 +11,7 @@ until the model or the settings change).  The file is ``<cache_dir>/translations
 mode (readers never wait for a writer); each stored chunk is one transaction,
 so an interrupted pass keeps every chunk it finished.
 
-The table of versions before the key (``translations``: package name and
-version only, no gate) is left as it is and never read.
+A table of another layout in an existing file (``translations``) is left as it is and never read.
 
 Failure policy -- a build must not stop because of its cache, and must never
 silently throw away good translations:

@@ -58,7 +58,7 @@ _TERMINATORS = ".!?\u061f\u061b\u2026"  # . ! ? ؟ ؛ …
 _CLOSERS = "\"'\u201d\u2019\u00bb\u203a)\\]}"  # " ' ” ’ » › ) ] }
 _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # as str.splitlines
 # One leading character class lets the regex engine skip quickly to the next
-# candidate (about 5x faster than an alternation of two branches).
+# candidate, where an alternation of two branches would try each at every position.
 _CANDIDATE = re.compile(
     f"[{_TERMINATORS}{_LINE_BREAKS}](?:(?<=[{_LINE_BREAKS}])\\s*|[{_TERMINATORS}]*[{_CLOSERS}]*\\s*)"
 )
@@ -165,8 +165,7 @@ def sentence_spans(text: str) -> list[str]:
     ``_glued_end``).  A known abbreviation before a single period (Mr.,
     U.S., J., د.) does not end a sentence either.
 
-    Cost: one ``finditer`` over the text plus a check per candidate; about
-    30-40 µs for a 400-word ANT article (min of 5 runs, this 2-core box).
+    Cost: one ``finditer`` over the text plus a check per candidate.
     """
     pieces: list[str] = []
     start = 0

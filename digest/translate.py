@@ -10,7 +10,7 @@ keeps every chunk it finished. The English texts are reassembled, sentences join
   tokens (rounded up to a multiple of LENGTH_STEP, so that the cap depends on the sentence
   alone, whatever chunk it travels in) plus LENGTH_EXTRA. Sentences are sorted by length and
   chunked within one cap, so batches carry little padding.
-* **The key** (``translation_key``) names the package by code, version and a hash of its files,
+* **The key** (``digest.incremental.keys.translation_key``) names the package by code, version and a hash of its files,
   and every setting that changes what it writes: beam size, length cap, compute type, device,
   the versions of CTranslate2, SentencePiece and argostranslate, and DECODER_VERSION.
 * **Decoding** follows ``argostranslate.translate.apply_packaged_translation``
@@ -26,7 +26,6 @@ its sentence splitter downloads a model.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import sys
 import threading
@@ -54,7 +53,6 @@ __all__ = [
     "load_translator",
     "translate_sentences",
     "translate_texts",
-    "translation_key",
 ]
 
 # Changes whenever this module's decoding changes what a model writes: every sentence is
@@ -97,7 +95,7 @@ def output_cap(source_tokens: int, config: TranslationConfig) -> int:
 
 
 @functools.lru_cache(maxsize=1)  # once per process: the preview asks at every rebuild
-def _library_versions() -> tuple[str, ...]:
+def library_versions() -> tuple[str, ...]:
     """CTranslate2's, SentencePiece's and argostranslate's versions, read from their installed
     metadata folders' names (importlib.metadata would import the email package to read them)."""
     import importlib.util
@@ -120,7 +118,7 @@ def _library_versions() -> tuple[str, ...]:
     return tuple(found)
 
 
-def _device(model: Model, config: TranslationConfig) -> str:
+def resolved_device(model: Model, config: TranslationConfig) -> str:
     """The device translations are made on. For `auto` on a machine with a GPU that means
     loading the model (CUDA may still fail to start); the compute type, `default` and `auto`
     included, follows from the device and the model's files, which the key holds too."""
@@ -131,16 +129,6 @@ def _device(model: Model, config: TranslationConfig) -> str:
     if ctranslate2.get_cuda_device_count() == 0:
         return "cpu"
     return str(load_translator(model, config).device)
-
-
-def translation_key(model: Model, config: TranslationConfig, memo: Path | None = None, keep: bool = True) -> str:
-    """What a translation is cached and published under: the package's identity and every
-    setting that changes its output. `memo`: where the package's file hash is kept (see
-    Model.fingerprint)."""
-    parts = (model.code or model.name, model.version, model.fingerprint(memo, keep), config.beam_size,
-             config.max_output_ratio, LENGTH_STEP, LENGTH_EXTRA, config.compute_type,
-             _device(model, config), _library_versions(), DECODER_VERSION)
-    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
 
 
 # --- the model ----------------------------------------------------------------

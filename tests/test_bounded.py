@@ -82,7 +82,7 @@ def test_an_alias_bomb_stops_at_the_limit_quickly(tmp_path):
     path = tmp_path / "bomb.md"
     path.write_text(front(ALIAS_BOMB), encoding="utf-8")
     started = time.monotonic()
-    article_read, problems = read_article(path, "bomb.md", Config())
+    article_read, problems = read_article(path, Config(), "bomb.md")
     assert time.monotonic() - started < 1
     # The problems first: an article holding the bomb must never be shown (repr() is the bomb).
     assert len(problems) == 1 and f"over {FRONT_MATTER_MAX_VALUES:,} values" in problems[0].message

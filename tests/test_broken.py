@@ -89,6 +89,7 @@ def test_a_future_date_warning_ends_when_the_date_comes(empty_project, monkeypat
     depends on the clock, so it must stop once the date is no longer ahead. The builds run
     in this process, with the build's clock moved on by a day and a half in between."""
     import digest.build
+    import digest.reading
     from digest.build import Builder
     from digest.content import FUTURE_GRACE
 
@@ -113,6 +114,7 @@ def test_a_future_date_warning_ends_when_the_date_comes(empty_project, monkeypat
             return time.time() + 1.5 * 86_400
 
     monkeypatch.setattr(digest.build, "time", Later())
+    monkeypatch.setattr(digest.reading, "time", Later())
     result, found = future_warnings()
     assert result.unchanged and found == []
     empty_project.write("other.md", article(title="مقال آخر", body="نص جديد."))

@@ -197,7 +197,8 @@ def test_damage_found_while_workers_render_is_reported_and_the_site_equals_a_cle
     """With enough pages, forked workers render them, unpickling the kept articles: a damaged one
     is raised back to the build, which starts again; compiled templates are loaded before the
     workers start, so a damaged one is reported by the build itself."""
-    from digest.build import PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES
+    from digest.publish import PARALLEL_MIN_PAGES
+    from digest.reading import PARALLEL_MIN_ARTICLES
 
     count = max(PARALLEL_MIN_ARTICLES, PARALLEL_MIN_PAGES // 2) + 10
 

@@ -109,11 +109,12 @@ def test_model_modules_do_not_import_heavy_packages(package_zip: Path, tmp_path:
 import os, sys
 os.environ["ARGOS_PACKAGES_DIR"] = {str(tmp_path / "pk")!r}
 from digest import models, tcache, translate
+from digest.incremental import keys
 from digest.config import TranslationConfig
 m = models.install_model({str(package_zip)!r})
 with tcache.TranslationCache({str(tmp_path / "cache")!r}) as c:
     config = TranslationConfig()
-    translate.translate_texts(["مرحبا بكم."], m, c, config, translate.translation_key(m, config))
+    translate.translate_texts(["مرحبا بكم."], m, c, config, keys.translation_key(m, config))
 heavy = [k for k in ("torch", "stanza", "spacy", "argostranslate.translate") if k in sys.modules]
 print(heavy)
 """

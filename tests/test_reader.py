@@ -22,7 +22,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 def read(tmp_path: Path, data: bytes):
     path = tmp_path / "a.md"
     path.write_bytes(data)
-    return read_article(path, "content/a.md", CONFIG)
+    return read_article(path, CONFIG, "content/a.md")
 
 
 @SETTINGS

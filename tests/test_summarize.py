@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.summarize import main, read_article, summarize, summary_text
+from digest.content import title_and_body
+from digest.summarize import main, summarize, summary_text
 from digest.text import split_sentences, words
 
 # Sentences adapted from ANT corpus news (SkyNews, BBC, France24, 2018).
@@ -284,7 +285,7 @@ def test_main_plain_text_with_bom(tmp_path, capsys):
 def test_read_article_front_matter_without_title(tmp_path):
     path = tmp_path / "a.md"
     path.write_text("---\nsource: x\n---\nنص المقال.\n", encoding="utf-8")
-    assert read_article(path) == (None, "نص المقال.\n")
+    assert title_and_body(path) == (None, "نص المقال.\n")
 
 
 def test_word_counts_survive_the_token_cache_being_emptied(monkeypatch):

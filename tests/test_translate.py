@@ -18,6 +18,7 @@ from conftest_translate import (  # noqa: F401  (fixtures, registered under thei
 )
 
 from digest.config import TranslationConfig
+from digest.incremental.keys import translation_key
 from digest.models import Model, ModelError, install_model
 from digest.tcache import FILENAME, TranslationCache, read_rows
 from digest.translate import _ENGLISH_FORMS as ENGLISH_FORMS
@@ -29,7 +30,6 @@ from digest.translate import (
     load_translator,
     output_cap,
     translate_sentences,
-    translation_key,
 )
 from digest.translate import translate_texts as translate_texts_with_key
 

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from conftest import article as article_text
 from conftest import tree_bytes
 
-from digest import cachefile, state
+from digest import cachefile
 from digest.config import Config
 from digest.content import Article
 from digest.entries import PENDING, English, Entry, prepare
-from digest.state import ArticleStub, EntryStub, StateStore
+from digest.incremental import store as state
+from digest.incremental.store import ArticleStore
 
 
 def record(name: str, text: str = "نص الخبر الأول.", english: bool = True) -> tuple:
@@ -34,14 +35,19 @@ def fresh(n: int) -> tuple[dict, dict]:
     return files, entries
 
 
+def unfilled(value) -> bool:
+    """Whether a loaded Article or Entry still waits for the rest of its fields."""
+    return value._lazy is not None
+
+
 def whole(value):
-    """The value as a plain Article or Entry, with every field: a stub is filled in first."""
+    """The value with every field: a loaded one is filled in first."""
     value.title if isinstance(value, Article) else value.html_utf8
     return value
 
 
 def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tmp_path):
-    store = StateStore(tmp_path, version=7)
+    store = ArticleStore(tmp_path, version=7)
     files, entries = fresh(50)
     store.save(files, entries, "s1")
     base = (tmp_path / "articles.pickle").read_bytes()
@@ -54,7 +60,7 @@ def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tm
     store.save(files, entries, "s1")
     assert (tmp_path / "articles.pickle").read_bytes() == base  # the base was not rewritten
     assert (tmp_path / "articles.delta.pickle").exists()
-    loaded_files, loaded_entries, settings = StateStore(tmp_path, version=7).load()
+    loaded_files, loaded_entries, settings = ArticleStore(tmp_path, version=7).load()
     assert settings == "s1" and sorted(loaded_files) == sorted(files) and "a7" not in loaded_entries
     assert loaded_files["a3"][0] == (9, 9, 9) and whole(loaded_entries["a3"][1]).summary == "نص جديد."
     assert loaded_entries["a4"][1].english.title == "Title"
@@ -63,23 +69,23 @@ def test_a_small_change_is_saved_as_a_delta_and_read_back_with_shared_objects(tm
         assert whole(loaded_entries[key][1]) == entries[key][1] and whole(loaded_files[key][1]) == files[key][1]
 
 
-def test_kept_articles_load_as_stubs_that_read_their_pickle_on_first_use(tmp_path):
+def test_kept_articles_load_with_the_index_and_read_their_pickle_on_first_use(tmp_path):
     files, entries = fresh(3)
-    StateStore(tmp_path, version=1).save(files, entries, "s")
-    loaded_files, loaded_entries, _ = StateStore(tmp_path, version=1).load()
+    ArticleStore(tmp_path, version=1).save(files, entries, "s")
+    loaded_files, loaded_entries, _ = ArticleStore(tmp_path, version=1).load()
     article, entry = loaded_entries["a1"]
-    assert type(article) is ArticleStub and type(entry) is EntryStub
+    assert type(article) is Article and type(entry) is Entry and unfilled(article) and unfilled(entry)
     # What every build reads of every article is there without unpickling anything.
     assert (article.slug, article.date, article.category, entry.day, entry.order, entry.category_slug) == (
         "a1", files["a1"][1].date, "economy", entries["a1"][1].day, entries["a1"][1].order, "economy")
     assert entry.fingerprint() == entries["a1"][1].fingerprint()
     assert entry.english == English("Title a1", "Summary", "editor", "editor") and loaded_entries["a0"][1].english is PENDING
-    assert type(article) is ArticleStub and type(entry) is EntryStub
-    assert entry.summary == entries["a1"][1].summary  # the rest: read, and now a plain Entry
-    assert type(entry) is Entry and entry.article is article and type(article) is ArticleStub
-    assert article.tags == ["وسم"] and type(article) is Article
+    assert unfilled(article) and unfilled(entry)
+    assert entry.summary == entries["a1"][1].summary  # the rest: read, and now whole
+    assert not unfilled(entry) and entry.article is article and unfilled(article)
+    assert article.tags == ["وسم"] and not unfilled(article)
     assert entry == entries["a1"][1] and article == files["a1"][1]
-    # A field written before the stub was filled in keeps what was written.
+    # A field written before the entry was filled in keeps what was written.
     other = loaded_entries["a0"][1]
     other.summary = "كتب قبل الملء"
     assert other.html_utf8 == entries["a0"][1].html_utf8 and other.summary == "كتب قبل الملء"
@@ -92,13 +98,13 @@ def test_kept_articles_load_as_stubs_that_read_their_pickle_on_first_use(tmp_pat
 def test_a_new_base_keeps_unused_pickles_and_the_index_fields_changed_since(tmp_path, monkeypatch):
     monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 1)
     files, entries = fresh(4)
-    StateStore(tmp_path, version=1).save(files, entries, "s")
-    store = StateStore(tmp_path, version=1)
+    ArticleStore(tmp_path, version=1).save(files, entries, "s")
+    store = ArticleStore(tmp_path, version=1)
     loaded_files, loaded_entries, _ = store.load()
     english = English("Kept title", "Kept summary", "machine", "machine", "m 2")
-    stub = loaded_entries["a2"][1]
-    stub.english = english  # as translate_entries does: the index holds the English
-    loaded_entries["a2"] = (loaded_entries["a2"][0], stub)
+    kept = loaded_entries["a2"][1]
+    kept.english = english  # as translate_entries does: the index holds the English
+    loaded_entries["a2"] = (loaded_entries["a2"][0], kept)
     whole(loaded_entries["a3"][1]).summary = "لخص من جديد"  # used (and changed), so pickled again
     for name in ("a0", "a1"):  # new records: more than the delta may hold, so a new base
         article, entry = record(name, "نص مختلف.")
@@ -106,21 +112,21 @@ def test_a_new_base_keeps_unused_pickles_and_the_index_fields_changed_since(tmp_
     store.save(loaded_files, loaded_entries, "s")
     assert not (tmp_path / "articles.delta.pickle").exists()
     assert len(list(tmp_path.glob("articles-*.pickles"))) == 1  # the old pickles went
-    again_files, again_entries, _ = StateStore(tmp_path, version=1).load()
+    again_files, again_entries, _ = ArticleStore(tmp_path, version=1).load()
     assert again_entries["a2"][1].english == english and whole(again_entries["a2"][1]).summary
     assert whole(again_entries["a2"][1]) == dataclasses.replace(entries["a2"][1], english=english)
     assert whole(again_entries["a3"][1]) == dataclasses.replace(entries["a3"][1], summary="لخص من جديد")
     assert whole(again_entries["a0"][1]).summary == "نص مختلف." and again_files["a0"][0] == (5, 5, 5)
-    # The stubs still in use by the build that saved read their pickles after the old file went.
+    # The articles still in use by the build that saved read their pickles after the old file went.
     assert whole(loaded_entries["a2"][1]).html_utf8 == entries["a2"][1].html_utf8
 
 
 def test_a_new_base_pickles_only_what_it_has_no_pickle_of(tmp_path, monkeypatch):
-    """Unused stubs keep their pickles and spooled articles theirs: only the others are pickled."""
+    """Articles unused since loading keep their pickles and spooled articles theirs: only the others are pickled."""
     monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 0)  # every save writes a base
     files, entries = fresh(6)
-    StateStore(tmp_path, version=1).save(files, entries, "s")
-    store = StateStore(tmp_path, version=1)
+    ArticleStore(tmp_path, version=1).save(files, entries, "s")
+    store = ArticleStore(tmp_path, version=1)
     loaded_files, loaded_entries, _ = store.load()
     whole(loaded_entries["a1"][1])  # used: pickled again
     spool = store.spool()
@@ -136,7 +142,7 @@ def test_a_new_base_pickles_only_what_it_has_no_pickle_of(tmp_path, monkeypatch)
     # (The module is shared: the index, a dict, is pickled through it too.)
     assert [pair[0].path for pair in pickled if isinstance(pair, tuple)] == ["a1"]
     assert not list(tmp_path.glob("*.tmp"))
-    again_files, again_entries, _ = StateStore(tmp_path, version=1).load()
+    again_files, again_entries, _ = ArticleStore(tmp_path, version=1).load()
     assert whole(again_entries["a3"][1]).summary == "نص من عامل." and again_files["a3"][0] == (7, 7, 7)
     for key in ("a0", "a1", "a4", "a5"):
         assert whole(again_entries[key][1]) == entries[key][1] and whole(again_files[key][1]) == files[key][1]
@@ -144,46 +150,47 @@ def test_a_new_base_pickles_only_what_it_has_no_pickle_of(tmp_path, monkeypatch)
 
 def test_big_changes_new_settings_or_another_version_rewrite_or_drop_the_state(tmp_path, monkeypatch):
     monkeypatch.setattr(state, "DELTA_MAX_ITEMS", 10)
-    store = StateStore(tmp_path, version=1)
+    store = ArticleStore(tmp_path, version=1)
     files, entries = fresh(30)
     store.save(files, entries, "s1")
     files2, entries2 = fresh(30)  # every object new: more than the delta may hold
     store.save(files2, entries2, "s1")
     assert not (tmp_path / "articles.delta.pickle").exists()
     store.save(files2, entries2, "s2")  # new settings: a new base
-    assert StateStore(tmp_path, version=1).load()[2] == "s2"
-    assert StateStore(tmp_path, version=2).load() == ({}, {}, "")
+    assert ArticleStore(tmp_path, version=1).load()[2] == "s2"
+    assert ArticleStore(tmp_path, version=2).load() == ({}, {}, "")
 
 
 def test_missing_or_damaged_pickles_drop_the_state_rather_than_fail_later(tmp_path):
-    StateStore(tmp_path, version=1).save(*fresh(3), "s")
+    ArticleStore(tmp_path, version=1).save(*fresh(3), "s")
     (pickles,) = tmp_path.glob("articles-*.pickles")
     data = pickles.read_bytes()
     pickles.write_bytes(data[:-10])  # not the size the index says
-    assert StateStore(tmp_path, version=1).load() == ({}, {}, "")
+    assert ArticleStore(tmp_path, version=1).load() == ({}, {}, "")
     pickles.unlink()
-    assert StateStore(tmp_path, version=1).load() == ({}, {}, "")
+    assert ArticleStore(tmp_path, version=1).load() == ({}, {}, "")
 
 
 def test_a_delta_of_an_older_base_or_a_damaged_one_is_ignored(tmp_path):
-    store = StateStore(tmp_path, version=1)
+    store = ArticleStore(tmp_path, version=1)
     files, entries = fresh(5)
     store.save(files, entries, "s")
     article, entry = record("a1", "نص معدل.")
     files["a1"], entries["a1"] = ((5, 5, 5), article, ()), (article, entry)
     store.save(files, entries, "s")
     delta = (tmp_path / "articles.delta.pickle").read_bytes()
-    StateStore(tmp_path, version=1).save(*fresh(5), "other")  # a new base from another build
+    ArticleStore(tmp_path, version=1).save(*fresh(5), "other")  # a new base from another build
     (tmp_path / "articles.delta.pickle").write_bytes(delta)
-    assert StateStore(tmp_path, version=1).load()[0]["a1"][0] == (1, 2, 1)  # old delta: not applied
+    assert ArticleStore(tmp_path, version=1).load()[0]["a1"][0] == (1, 2, 1)  # old delta: not applied
     (tmp_path / "articles.delta.pickle").write_bytes(b"\x80\x05garbage")
-    assert len(StateStore(tmp_path, version=1).load()[0]) == 5
+    assert len(ArticleStore(tmp_path, version=1).load()[0]) == 5
 
 
 def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     from conftest import make_project
 
-    from digest.build import Builder, _settings_key
+    from digest.build import Builder
+    from digest.incremental.keys import prepared_key
 
     project.build()
     path = project.content / "2016-09-01-kerry-lavrov-call.md"
@@ -193,10 +200,10 @@ def test_builds_after_a_delta_save_reuse_every_prepared_article(project):
     delta = cachefile.read_pickle(project.cache / "articles.delta.pickle", "articles-delta")
     assert [sorted(r["entries"]) for r in delta["records"]] == [[str(path.relative_to(project.root))]]
     builder = Builder(project.options())
-    builder._load_state(_settings_key(builder.options))
+    builder._load_state(prepared_key(builder.options.config))
     assert len(builder.entries) == len(list(project.content.glob("*.md")))
     for key, (article, _entry) in builder.entries.items():
-        assert builder.files[key][1] is article, key  # so the next build prepares nothing again
+        assert builder.records[key][1] is article, key  # so the next build prepares nothing again
     assert "nothing changed" in project.build().stdout
     other = project.content / "bb-economy-17-20180204.md"
     other.write_text(other.read_text(encoding="utf-8") + "\nسطر أخير جديد.\n", encoding="utf-8")
@@ -241,7 +248,7 @@ def test_dates_formatted_in_workers_are_kept_and_reused_only_with_the_same_babel
 
 
 def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_build(tmp_path):
-    """Read workers pickle each article for the saved state; later builds load stubs of it and
+    """Read workers pickle each article for the saved state; later builds load it lazily and
     unpickle the articles their pages show (a template change: every page, in render workers)."""
     from conftest import make_project
 
@@ -260,7 +267,7 @@ def test_a_state_saved_from_the_workers_pickles_renders_every_page_as_a_fresh_bu
     assert "pages rendered" in kept.build("--jobs", "2").stdout  # one change: its pages and lists
     base = kept.root / "templates" / "base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<!-- v2 -->\n</footer>"), encoding="utf-8")
-    assert "unchanged" not in kept.build("--jobs", "2").stdout  # every page rendered again, from stubs
+    assert "unchanged" not in kept.build("--jobs", "2").stdout  # every page rendered again, from the lazily loaded articles
     fresh = make_project(tmp_path / "fresh", sample=False)
     fill(fresh)
     fresh.write("a100.md", (kept.content / "a100.md").read_text(encoding="utf-8"))

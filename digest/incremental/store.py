@@ -3,10 +3,9 @@
 The base state is two files. The index (`articles.pickle`) holds, for each article, only what
 every build reads of every article: its slug, date, category, fingerprint and the few fields
 that loading checks. The other file holds each article's whole pickle, one after another.
-Loading makes each article a stub holding the index's fields; the first use of any other field
-reads the rest from the second file (see `ArticleStub`). A build that changed one article of
-5,000 then loads in about a third of the time it takes to load them all, and unpickles only the
-articles on the pages it renders.
+Loading makes each article (and its entry) with only the index's fields set; the first use of
+any other field reads the rest from the second file (see `SavedPair.fill`). A build that
+changed one article then unpickles only the articles on the pages it renders.
 
 A build that changed a few articles appends just those, whole, to a small delta file instead,
 and the next load applies it; once that file has grown, the next save writes the base again.
@@ -16,6 +15,8 @@ Every file is checksummed (see digest.cachefile): the index, the delta and the f
 each article's pickle on its own, checked when that article is unpickled, so that loading need
 not read them all. A damaged file is reported and not used; a damaged article's pickle raises
 StateDamaged, and the build starts again without the saved state.
+
+The files are kept under the prepared_key (digest.incremental.keys) they were prepared with.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import operator
 import os
 import pickle
 import secrets
-import time
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 from digest import cachefile
 from digest.content import Article
 from digest.entries import PENDING, Entry
+from digest.incremental.keys import STATE_VERSION
 
 DELTA_MAX_ITEMS = 2000  # changed files and articles kept beside the base before it is rewritten
 SPOOL_MAX_AGE = 86_400  # seconds after which a spool file no build took is taken as abandoned
@@ -51,70 +52,27 @@ _ENTRY_REST = tuple(f.name for f in fields(Entry)
                     if f.name not in (*ENTRY_INDEX, "article", "english", "_print", "_lazy"))
 
 
-class ArticleStub(Article):
-    """An Article loaded from the index alone. The first use of a field the index does not hold
-    (reading or writing it; see _Rest) reads the article's pickle, fills the stub in and makes
-    it a plain Article: every object that holds it keeps holding the same, now whole, article.
-    The index's fields are plain slots, as fast to use as an Article's."""
+class SavedPair:
+    """Where an article's and its entry's pickle lie in the saved state. An Article or Entry
+    loaded from the index holds one in `_lazy` until its first use of a field the index does not
+    hold fills it in (see digest.content.FilledOnUse)."""
 
-    __slots__ = ()
+    __slots__ = ("blobs", "digest", "length", "offset")
 
-    def __reduce_ex__(self, protocol: Any) -> Any:  # pickled whole, never as a stub
-        _fill(self)
-        return self.__reduce_ex__(protocol)
+    def __init__(self, blobs: _Blobs, offset: int, length: int, digest: bytes):
+        self.blobs, self.offset, self.length, self.digest = blobs, offset, length, digest
 
-    def __eq__(self, other: object) -> bool:  # equal to the whole article it stands for
-        _fill(self)
-        return self == other
-
-
-class EntryStub(Entry):
-    """An Entry loaded from the index alone; filled in on first use like ArticleStub."""
-
-    __slots__ = ()
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        _fill(self)
-        return self.__reduce_ex__(protocol)
-
-    def __eq__(self, other: object) -> bool:
-        _fill(self)
-        return self == other
-
-
-class _Rest:
-    """A stub's field that the index does not hold: using it fills the stub in first."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __get__(self, stub: Any, owner: type | None = None) -> Any:
-        if stub is None:
-            return self
-        _fill(stub)
-        return getattr(stub, self.name)
-
-    def __set__(self, stub: Any, value: Any) -> None:
-        _fill(stub)  # so that the fill cannot overwrite this value later
-        setattr(stub, self.name, value)
-
-
-# Stub class: (the whole class, which of the pickled pair, the fields the pickle fills in).
-_STUBS: dict[type, tuple[type, int, tuple[str, ...]]] = {
-    ArticleStub: (Article, 0, _ARTICLE_REST),
-    EntryStub: (Entry, 1, _ENTRY_REST),
-}
-
-
-def _shadow_unsaved_fields() -> None:
-    for stub, (_, _, names) in _STUBS.items():
+    def fill(self, target: Article | Entry) -> None:
+        """Set every field of `target` not set yet (one set before the fill is newer than the
+        saved one) from the saved pickle."""
+        which, names = (1, _ENTRY_REST) if isinstance(target, Entry) else (0, _ARTICLE_REST)
+        source = self.blobs.take(self.offset, self.length, self.digest, which)
         for name in names:
-            setattr(stub, name, _Rest(name))
-
-
-_shadow_unsaved_fields()
+            try:
+                object.__getattribute__(target, name)
+            except AttributeError:
+                setattr(target, name, getattr(source, name))
+        target._lazy = None
 
 
 class StateDamaged(Exception):
@@ -128,16 +86,6 @@ class StateDamaged(Exception):
         return StateDamaged, (self.path, self.why)
 
 
-def _fill(stub: Any) -> None:
-    whole, which, names = _STUBS[type(stub)]
-    blobs, offset, length, digest = stub._lazy
-    source = blobs.take(offset, length, digest, which)
-    stub.__class__ = whole  # first: from now on the fields are the plain class's slots
-    for name in names:
-        setattr(stub, name, getattr(source, name))
-    stub._lazy = None
-
-
 class _BlobsMissing(ValueError):
     """The articles' pickles that the index names are not there, or not whole."""
 
@@ -147,7 +95,7 @@ class _BlobsMissing(ValueError):
 
 
 class _Blobs:
-    """The articles' pickles, mapped into memory: a stub reads its own when first used, in
+    """The articles' pickles, mapped into memory: an article reads its own when first used, in
     forked workers too. An article and its entry share one pickle, unpickled once: it is kept
     until the other half is taken too."""
 
@@ -203,7 +151,7 @@ class Spool:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._out = open(self.path, "wb")  # open until the save takes it, or a discard
             # Locked while this process lives: a spool file that can be locked was left by a
-            # build that was killed (see StateStore.spool).
+            # build that was killed (see ArticleStore.spool).
             fcntl.flock(self._out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._out.write(blob)
         self.records[article.path] = (article, entry, self.size, len(blob), cachefile.blob_digest(blob))
@@ -227,11 +175,11 @@ class Spool:
         self.records = {}
 
 
-class StateStore:
+class ArticleStore:
     """Loads and saves the files' records {shown path: (stamp, article, problems)} and the
     prepared entries {path: (article, entry)} of one cache folder, with the build's settings."""
 
-    def __init__(self, cache: Path, version: int):
+    def __init__(self, cache: Path, version: int = STATE_VERSION):
         self.folder = cache
         self.base_path = cache / "articles.pickle"
         self.delta_path = cache / "articles.delta.pickle"
@@ -251,7 +199,7 @@ class StateStore:
         try:
             generation, settings = base["generation"], base["settings"]
             blobs = _Blobs(self.folder / _blobs_name(generation), base["size"])
-            files, entries = _stubs(base["index"], blobs)
+            files, entries = _records(base["index"], blobs)
         except _BlobsMissing as exc:
             cachefile.report(exc.path, f"cannot be used: {exc}")
             return {}, {}, ""
@@ -270,7 +218,7 @@ class StateStore:
                     _apply(entries, record["entries"], record["entries_gone"])
             except _UNREADABLE as exc:
                 cachefile.report(self.delta_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
-                files, entries = _stubs(base["index"], blobs)
+                files, entries = _records(base["index"], blobs)
                 deltas = []
         self._generation, self._settings, self._deltas = generation, settings, deltas
         self._saved = (dict(files), dict(entries))
@@ -323,7 +271,7 @@ class StateStore:
     def _write_base(self, files: dict[str, tuple], entries: dict[str, tuple], settings: str,
                     spooled: tuple[str, BinaryIO, int, dict] | None) -> None:
         """The index and the pickles, under a new generation. An article that a worker pickled
-        (see Spool) keeps that pickle, and a stub still unused keeps its own; every other
+        (see Spool) keeps that pickle, and one still unused since it was loaded keeps its own; every other
         article is pickled now. An entry whose article is not the file's (left by a build that
         failed) is not kept: the next build prepares it again."""
         if spooled is None:
@@ -345,12 +293,12 @@ class StateStore:
                     if spool is not None and spool[0] is article and spool[1] is entry:
                         index[shown] = (stamp, problems, _index_values(article, entry), *spool[2:])
                         continue
-                    if type(article) is ArticleStub and (entry is None or (type(entry) is EntryStub
-                                                                           and entry._lazy is article._lazy)):
-                        # Copied with the digest it was saved with: if these bytes were damaged
-                        # meanwhile, unpickling them still finds out.
-                        blobs, at, length, digest = article._lazy
-                        blob = blobs.raw(at, length)
+                    saved = article._lazy
+                    if saved is not None and (entry is None or entry._lazy is saved):
+                        # Not used since it was loaded: copied with the digest it was saved
+                        # with (if these bytes were damaged meanwhile, unpickling them still
+                        # finds out).
+                        blob, digest = saved.blobs.raw(saved.offset, saved.length), saved.digest
                     else:
                         blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
                         digest = cachefile.blob_digest(blob)
@@ -364,19 +312,8 @@ class StateStore:
         cachefile.write_pickle(self.base_path, "articles", {"version": self.version, "generation": generation,
                                                             "settings": settings, "size": offset, "index": index})
         self.delta_path.unlink(missing_ok=True)
-        for old in self.folder.glob(_blobs_name("*")):
-            if old != blobs_path:
-                try:
-                    old.unlink()
-                except OSError:  # in use where files cannot be deleted while open: next time
-                    pass
-        now = time.time()
-        for old in self.folder.glob(_spool_name("*")):  # left by a build that was killed
-            try:
-                if now - old.stat().st_mtime > SPOOL_MAX_AGE:
-                    old.unlink()
-            except OSError:
-                pass
+        cachefile.remove(old for old in self.folder.glob(_blobs_name("*")) if old != blobs_path)
+        cachefile.remove(self.folder.glob(_spool_name("*")), older_than=SPOOL_MAX_AGE)  # left by killed builds
         self._generation, self._settings, self._deltas = generation, settings, []
 
     def load_formats(self, maker: str) -> dict:
@@ -412,29 +349,30 @@ def _index_values(article: Article, entry: Entry | None) -> tuple:
     return _article_index(article), (*_entry_index(entry), english, entry.fingerprint())
 
 
-def _stubs(index: dict[str, tuple], blobs: _Blobs) -> tuple[dict[str, tuple], dict[str, tuple]]:
-    """The files' records and the entries, as stubs, from the index."""
+def _records(index: dict[str, tuple], blobs: _Blobs) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """The files' records and the entries, from the index: each article and entry with only the
+    index's fields set, and the rest to be filled in from `blobs` on first use."""
     files: dict[str, tuple] = {}
     entries: dict[str, tuple] = {}
-    new_article, new_entry = ArticleStub.__new__, EntryStub.__new__
+    new_article, new_entry = Article.__new__, Entry.__new__
     for shown, (stamp, problems, values, *place) in index.items():
         if values is None:
             files[shown] = (stamp, None, problems)
             continue
         article_values, entry_values = values
-        lazy = (blobs, *place)
-        article = new_article(ArticleStub)
+        saved = SavedPair(blobs, *place)
+        article = new_article(Article)
         # As ARTICLE_INDEX and ENTRY_INDEX, in their order; plain assignments are several times
         # faster than setattr(), and this loop runs for every article.
         (article.path, article.slug, article.date, article.category, article.draft, article.title_en,
          article.source_hash, article.arabic_digest) = article_values
-        article._lazy = lazy
+        article._lazy = saved
         files[shown] = (stamp, article, problems)
         if entry_values is not None:
-            entry = new_entry(EntryStub)
+            entry = new_entry(Entry)
             entry.day, entry.category_slug, entry.order, english, fingerprint = entry_values
             entry.article, entry.english = article, english or PENDING
-            entry._print, entry._lazy = (entry.english, fingerprint), lazy
+            entry._print, entry._lazy = (entry.english, fingerprint), saved
             entries[article.path] = (article, entry)
     return files, entries
 
