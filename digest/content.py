@@ -127,7 +127,7 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
 
 
 def title_and_body(path: str | Path) -> tuple[str | None, str]:
-    """``(title, body)`` of an article file, unchecked, or of a plain-text file (which may start
+    """`(title, body)` of an article file, unchecked, or of a plain-text file (which may start
     with a byte order mark, as the EASC corpus does): what the summarizer's command line reads."""
     text = Path(path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     parts = split_front_matter(text)

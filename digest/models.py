@@ -1,23 +1,23 @@
 """Find, install and download Argos Translate packages (the ar->en model).
 
 Packages live where Argos's own tools put them, so a model installed with
-``argospm install translate-ar_en`` is found here and vice versa.
+`argospm install translate-ar_en` is found here and vice versa.
 
-Import weight: ``argostranslate.package`` is light (stdlib, ``packaging`` and
-``sentencepiece``).  ``argostranslate.translate`` is not: it imports
-``argostranslate.sbd``, which pulls in stanza, spaCy and torch (seconds), and
-``argostranslate.package.install_from_path`` imports it to clear a cache.
-So this module never calls ``install_from_path``; ``install_model`` does the
+Import weight: `argostranslate.package` is light (stdlib, `packaging` and
+`sentencepiece`).  `argostranslate.translate` is not: it imports
+`argostranslate.sbd`, which pulls in stanza, spaCy and torch (seconds), and
+`argostranslate.package.install_from_path` imports it to clear a cache.
+So this module never calls `install_from_path`; `install_model` does the
 same thing (extract the zip into the packages directory under Argos's
 package lock) plus validation, and clears that cache only if some other code
-already imported ``argostranslate.translate``.
+already imported `argostranslate.translate`.
 
-Where packages go: ``argostranslate.settings`` reads ``ARGOS_PACKAGES_DIR``
-(or ``settings.json``) once, at import.  ``packages_dir()`` re-reads the
+Where packages go: `argostranslate.settings` reads `ARGOS_PACKAGES_DIR`
+(or `settings.json`) once, at import.  `packages_dir()` re-reads the
 environment variable at every call, so setting it after import (the CLI or
-tests with ``monkeypatch.setenv``) still works.  The same goes for
-``ARGOS_PACKAGE_INDEX``.  Note that importing ``argostranslate.settings``
-creates Argos's data/config/cache directories under ``$HOME`` (or the XDG
+tests with `monkeypatch.setenv`) still works.  The same goes for
+`ARGOS_PACKAGE_INDEX`.  Note that importing `argostranslate.settings`
+creates Argos's data/config/cache directories under `$HOME` (or the XDG
 directories).
 """
 
@@ -86,9 +86,9 @@ class ModelError(Exception):
 class Model:
     """An installed Argos translation package.
 
-    ``name`` is the argospm name (``translate-ar_en``); ``code`` the package's own name for
-    itself (metadata.json ``code``, else ``name``). ``label`` ("code version") names the package
-    on pages; ``fingerprint()`` tells apart packages with the same label but other files.
+    `name` is the argospm name (`translate-ar_en`); `code` the package's own name for
+    itself (metadata.json `code`, else `name`). `label` ("code version") names the package
+    on pages; `fingerprint()` tells apart packages with the same label but other files.
     """
 
     name: str
@@ -127,7 +127,7 @@ class Model:
         return _fingerprint(self, memo, keep)
 
     def argos(self) -> argos_package.Package:
-        """The argostranslate ``Package`` (tokenizer, target prefix...)."""
+        """The argostranslate `Package` (tokenizer, target prefix...)."""
         if self.package is not None:
             return self.package
         return _load_package(self.path)
@@ -140,7 +140,7 @@ def _one_line(error: BaseException | str) -> str:
 
 
 def packages_dir() -> Path:
-    """Where packages are installed: ``$ARGOS_PACKAGES_DIR`` now, else Argos's setting."""
+    """Where packages are installed: `$ARGOS_PACKAGES_DIR` now, else Argos's setting."""
     env = os.environ.get("ARGOS_PACKAGES_DIR")
     if env:
         return Path(env)
@@ -268,8 +268,8 @@ def _version_key(version: str) -> tuple[int, packaging.version.Version | str]:
 def installed_listing() -> list[tuple[str, int, int]]:
     """Every package's metadata.json in the search directories, with its time and size.
 
-    Cheap (no package is read), and it changes whenever what ``find_model`` answers can change:
-    a build's fingerprint uses it, and with nothing installed ``find_model`` stops here.
+    Cheap (no package is read), and it changes whenever what `find_model` answers can change:
+    a build's fingerprint uses it, and with nothing installed `find_model` stops here.
     Without argostranslate nothing can be read, so nothing is listed.
     """
     if argos_settings is None:
@@ -311,7 +311,7 @@ def choose(models: list[Model], from_code: str = "ar", to_code: str = "en") -> M
 
 
 def find_model(from_code: str = "ar", to_code: str = "en") -> Model | None:
-    """The installed ``from_code``->``to_code`` model a build uses (see choose)."""
+    """The installed `from_code`->`to_code` model a build uses (see choose)."""
     if not installed_listing():
         return None
     return choose(installed_models(), from_code, to_code)
@@ -346,8 +346,8 @@ def _package_root(path: Path, zf: zipfile.ZipFile) -> str:
 def load_check(package_dir: Path) -> argos_package.Package:
     """Load a package's tokenizer and CTranslate2 model once; ModelError if broken.
 
-    Only loading catches a truncated or garbled ``model.bin`` or
-    ``sentencepiece.model``; file checks do not.
+    Only loading catches a truncated or garbled `model.bin` or
+    `sentencepiece.model`; file checks do not.
     """
     import ctranslate2  # kept out of "models list", which never translates
 
@@ -370,7 +370,7 @@ def load_check(package_dir: Path) -> argos_package.Package:
 
 
 def _swap_into_place(staged: Path, final: Path) -> None:
-    """Replace ``final`` (an older install of the same package) with ``staged``."""
+    """Replace `final` (an older install of the same package) with `staged`."""
     import shutil
 
     old = None
@@ -390,12 +390,12 @@ def _clear_argos_language_cache() -> None:
 
 
 def install_model(path: Path) -> Model:
-    """Install an ``.argosmodel`` file like Argos does, after checking it loads.
+    """Install an `.argosmodel` file like Argos does, after checking it loads.
 
     The zip is extracted into a hidden staging directory next to the
     packages, loaded once (tokenizer and model), and only then moved into
     place, replacing an installed package of the same directory name.  A
-    broken file leaves nothing behind and gives ``ModelError`` naming it.
+    broken file leaves nothing behind and gives `ModelError` naming it.
     """
     import shutil
     import tempfile
@@ -432,15 +432,15 @@ def install_model(path: Path) -> Model:
 
 
 def _index_url() -> str:
-    """Argos's index.json URL, honouring ``ARGOS_PACKAGE_INDEX`` set after import."""
+    """Argos's index.json URL, honouring `ARGOS_PACKAGE_INDEX` set after import."""
     base = os.environ.get("ARGOS_PACKAGE_INDEX") or argos_settings.package_index
     return base if base.endswith(".json") else base.rstrip("/") + "/index.json"
 
 
 def _resolve(url: str, timeout: float) -> None:
-    """Fail within ``timeout`` if the host does not resolve.
+    """Fail within `timeout` if the host does not resolve.
 
-    ``urlopen``'s timeout does not cover DNS, which can hang for tens of
+    `urlopen`'s timeout does not cover DNS, which can hang for tens of
     seconds on a machine without network.
     """
     import socket
@@ -504,7 +504,7 @@ def _available(from_code: str, to_code: str, timeout: float) -> argos_package.Av
 
 
 def _download(url: str, target: Path, timeout: float, progress: bool) -> None:
-    """Stream ``url`` into ``target`` with a tqdm bar (bytes, rate, time left)."""
+    """Stream `url` into `target` with a tqdm bar (bytes, rate, time left)."""
     import urllib.error
     import urllib.request
 
@@ -540,10 +540,10 @@ def download_model(
     timeout: float = 10.0,
     progress: bool | None = None,
 ) -> Model:
-    """Download the newest ``from_code``->``to_code`` package from Argos's index and install it.
+    """Download the newest `from_code`->`to_code` package from Argos's index and install it.
 
-    Network errors become one-line ``ModelError``s, within ``timeout``
-    seconds per step when there is no network.  ``progress=None`` shows the
+    Network errors become one-line `ModelError`s, within `timeout`
+    seconds per step when there is no network.  `progress=None` shows the
     bar only when stderr is a terminal.
     """
     available = _available(from_code, to_code, timeout)

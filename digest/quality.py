@@ -3,18 +3,18 @@
 Machine translation fails in a few recognisable ways, and each is checked on one sentence (its
 Arabic source and the model's English):
 
-* ``empty``: nothing but spaces;
-* ``Arabic letters``: Arabic script left in the output (an untranslated word, or a model that
+* `empty`: nothing but spaces;
+* `Arabic letters`: Arabic script left in the output (an untranslated word, or a model that
   copies its input);
-* ``bidi controls``: invisible direction marks (U+200E, U+202B, ...) that reorder what a reader
+* `bidi controls`: invisible direction marks (U+200E, U+202B, ...) that reorder what a reader
   sees;
-* ``too long``: many more words than the source; an English news sentence has about 1.1 to 1.6
+* `too long`: many more words than the source; an English news sentence has about 1.1 to 1.6
   words per Arabic word (Arabic attaches articles, prepositions and pronouns to words);
-* ``repeats``: a word or phrase said again and again, the usual way a looping model fails;
-* ``hit the length cap``: the decoder stopped at its limit rather than at the end of a sentence.
+* `repeats`: a word or phrase said again and again, the usual way a looping model fails;
+* `hit the length cap`: the decoder stopped at its limit rather than at the end of a sentence.
 
-The thresholds leave ordinary news translations alone: ``tests/data/parallel-news.tsv`` holds
-Arabic news sentences with their English, and none of them is held back (``tests/test_quality.py``).
+The thresholds leave ordinary news translations alone: `tests/data/parallel-news.tsv` holds
+Arabic news sentences with their English, and none of them is held back (`tests/test_quality.py`).
 """
 
 from __future__ import annotations

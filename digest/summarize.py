@@ -14,18 +14,18 @@ first, and the lead is a hard baseline); the others are scored by
 * redundancy -- an MMR-style penalty for overlap with the lead and with
   better-ranked sentences; a near-repeat is dropped outright;
 
-fragments of fewer than ``min_words`` words and headings (a short paragraph
+fragments of fewer than `min_words` words and headings (a short paragraph
 that does not end like a sentence: subheadings, captions, credits, list
 items) are never chosen after the lead.  The budget is filled by a 0/1
-knapsack over every other sentence that fits (up to ``candidates``),
+knapsack over every other sentence that fits (up to `candidates`),
 maximising the sum of words x ((score / best score) ** sharpness + fill):
-whole sentences rarely add up to the budget exactly, and the ``fill`` term
+whole sentences rarely add up to the budget exactly, and the `fill` term
 rewards each word used, so that of two near-equal choices the fuller summary
 wins.  Comparisons use normalised, lightly stemmed words without stopwords.
 The weights were chosen on the EASC dev half and checked by cross-validation
 over its topics (bench/summary_cv.py, bench/README.md).
 
-``python -m digest.summarize FILE [--words N]`` prints the summary of FILE.
+`python -m digest.summarize FILE [--words N]` prints the summary of FILE.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ class Weights:
     """Scoring weights, chosen on the EASC dev half (bench/summary_cv.py).
 
     A sentence's relevance is the sum of the weighted features; the summary
-    maximises the sum of ``words * ((relevance / best) ** sharpness + fill)``
-    within the budget, ``best`` being the best candidate's relevance.  A high
-    ``sharpness`` follows the ranking closely; ``fill`` is what a word is
+    maximises the sum of `words * ((relevance / best) ** sharpness + fill)`
+    within the budget, `best` being the best candidate's relevance.  A high
+    `sharpness` follows the ranking closely; `fill` is what a word is
     worth whatever sentence it is in, as a share of a word of the best one.
     """
 
@@ -95,7 +95,7 @@ _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و")
 _SUFFIXES = ("ات", "ون", "ين", "ها", "هم", "ه")
 # Per normalised whitespace token ("والحكومه،"): its light stem ("" for a
 # stopword or a number), and, only where it is not 1, its number of
-# ``words`` minus one ("U.S." 1, "-" -1).  Shared by all articles of a build,
+# `words` minus one ("U.S." 1, "-" -1).  Shared by all articles of a build,
 # so a token is analysed once and then only looked up, in C loops (map).
 _extra_words: dict[str, int] = {}
 _ZEROS = itertools.repeat(0)
@@ -107,8 +107,8 @@ _MAX_TOKENS = 200_000  # bound memory on huge builds
 
 
 class _Stems(dict):
-    """Token -> stem; a token not seen before is analysed on lookup (``__missing__``), so
-    ``map(_stems.__getitem__, tokens)`` is one C loop with no second pass for new tokens."""
+    """Token -> stem; a token not seen before is analysed on lookup (`__missing__`), so
+    `map(_stems.__getitem__, tokens)` is one C loop with no second pass for new tokens."""
 
     def __missing__(self, token: str) -> str:
         pieces = [token] if token.isalpha() else _WORD.findall(token)
@@ -127,7 +127,7 @@ _stems = _Stems()
 
 
 def _lookup(tokens: list[str]) -> list[str]:
-    """The stems of ``tokens``, analysing the ones not seen before."""
+    """The stems of `tokens`, analysing the ones not seen before."""
     if len(_stems) > _MAX_TOKENS:  # before, not during: _count needs this batch's _extra_words
         _stems.clear()
         _extra_words.clear()
@@ -135,12 +135,12 @@ def _lookup(tokens: list[str]) -> list[str]:
 
 
 def _count(tokens: list[str]) -> int:
-    """Number of ``words`` in normalised whitespace tokens."""
+    """Number of `words` in normalised whitespace tokens."""
     return len(tokens) + sum(map(_extra_words.get, tokens, _ZEROS))
 
 
 def _terms(text: str) -> set[str]:
-    """Stemmed content words of ``text``."""
+    """Stemmed content words of `text`."""
     terms = set(_lookup(normalize(text).split()))
     terms.discard("")
     return terms
@@ -202,7 +202,7 @@ _HEADING_WORDS = 10
 
 
 def _heading(spans: list[str], i: int) -> bool:
-    """Whether sentence ``i`` is a short paragraph of its own that does not end like a sentence:
+    """Whether sentence `i` is a short paragraph of its own that does not end like a sentence:
     a subheading, a caption, a credit ("فرانس24/ أ ف ب"), a list item, "اضغط هنا" -- not prose."""
     span = spans[i]
     alone = (i == 0 or "\n" in spans[i - 1]) and ("\n" in span or i == len(spans) - 1)
@@ -210,12 +210,12 @@ def _heading(spans: list[str], i: int) -> bool:
 
 
 def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
-    """Return the summary sentences of ``text``, in source order.
+    """Return the summary sentences of `text`, in source order.
 
     The first sentence is always in: news leads with its gist.  If it alone
-    is longer than ``max_words`` it is the whole summary; otherwise the
-    summary's total ``words`` count is at most ``max_words``.
-    Empty or whitespace-only text gives ``[]``.  Without ``title``, a short
+    is longer than `max_words` it is the whole summary; otherwise the
+    summary's total `words` count is at most `max_words`.
+    Empty or whitespace-only text gives `[]`.  Without `title`, a short
     unpunctuated first line is taken as the title and left out.
 
     A summary is made for every article of every cold build: the time per
@@ -366,7 +366,7 @@ def summarize(text: str, max_words: int, title: str | None = None) -> list[str]:
 
 
 def summary_text(text: str, max_words: int, title: str | None = None) -> str:
-    """Return the summary of ``text`` as one paragraph (sentences joined by a space)."""
+    """Return the summary of `text` as one paragraph (sentences joined by a space)."""
     return " ".join(summarize(text, max_words, title))
 
 
@@ -374,7 +374,7 @@ def summary_text(text: str, max_words: int, title: str | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``summarize FILE [--words N]``: print FILE's summary as UTF-8."""
+    """`summarize FILE [--words N]`: print FILE's summary as UTF-8."""
     parser = argparse.ArgumentParser(prog="python -m digest.summarize", description=main.__doc__)
     parser.add_argument("file", help="plain-text or front-matter article file")
     parser.add_argument("--words", type=int, default=100, help="word budget")

@@ -3,30 +3,30 @@
 Translating is by far the slowest step of a build, so every translated
 sentence is kept: an unchanged sentence is never translated twice, even when
 the text around it changes.  The key names the package and every setting that
-changes its output (``digest.incremental.keys.translation_key``).  A row also keeps
+changes its output (`digest.incremental.keys.translation_key`).  A row also keeps
 whether the decoder stopped at its length cap, so that the quality gate can
 judge a cached translation again whenever it is read (the gate's own rules
 may change with the code; a translation held back is not translated again
-until the model or the settings change).  The file is ``<cache_dir>/translations.sqlite`` in WAL
+until the model or the settings change).  The file is `<cache_dir>/translations.sqlite` in WAL
 mode (readers never wait for a writer); each stored chunk is one transaction,
 so an interrupted pass keeps every chunk it finished.
 
-A table of another layout in an existing file (``translations``) is left as it is and never read.
+A table of another layout in an existing file (`translations`) is left as it is and never read.
 
 Failure policy -- a build must not stop because of its cache, and must never
 silently throw away good translations:
 
-* corrupt file (not a database, failed ``PRAGMA quick_check``, foreign
-  schema): moved aside to ``translations.sqlite.corrupt-<timestamp>`` (with
-  its ``-wal``), a warning is emitted, and a new cache is started;
-* locked (another process keeps a write lock beyond ``busy_timeout``): the
+* corrupt file (not a database, failed `PRAGMA quick_check`, foreign
+  schema): moved aside to `translations.sqlite.corrupt-<timestamp>` (with
+  its `-wal`), a warning is emitted, and a new cache is started;
+* locked (another process keeps a write lock beyond `busy_timeout`): the
   file is left alone.  Reads still work in WAL mode; translations that
   cannot be written are kept in memory for this run (and retried on the next
-  ``store`` and on ``close``), with a warning.  If the file cannot even be
+  `store` and on `close`), with a warning.  If the file cannot even be
   read, the run uses an in-memory cache, again with a warning.
 
-Warnings go to the ``warn`` callback (the build prints them), else to the
-``digest.tcache`` logger.
+Warnings go to the `warn` callback (the build prints them), else to the
+`digest.tcache` logger.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
 class TranslationCache:
     """Translations by (model key, source sentence); a context manager.
 
-    ``lookup`` and ``store`` take whole builds' worth of sentences at once:
-    lookups run as chunked ``IN (...)`` queries on the primary key, a store
+    `lookup` and `store` take whole builds' worth of sentences at once:
+    lookups run as chunked `IN (...)` queries on the primary key, a store
     is one transaction.
     """
 
@@ -166,7 +166,7 @@ class TranslationCache:
     # --- reading and writing --------------------------------------------------
 
     def lookup(self, key: str, sentences: Iterable[str]) -> dict[str, Cached]:
-        """(English, capped) of those ``sentences`` that have a row under ``key``."""
+        """(English, capped) of those `sentences` that have a row under `key`."""
         wanted = list(dict.fromkeys(sentences))
         found: dict[str, Cached] = {}
         pending = self._pending.get(key, {})

@@ -1,6 +1,6 @@
 """Arabic text utilities: normalisation, sentence splitting and word tokens.
 
-Everything here is a pure function over ``str``. The site builds thousands of
+Everything here is a pure function over `str`. The site builds thousands of
 articles per run, so each function does one or two passes of a precompiled
 regex (C speed) instead of character loops in Python.
 """
@@ -31,15 +31,15 @@ _FOLD = (
 
 
 def normalize(text: str) -> str:
-    """Return ``text`` folded for comparison (never for display).
+    """Return `text` folded for comparison (never for display).
 
     Drops diacritics and tatweel and folds alef, alef maqsura, ta marbuta and
     hamza-carrier variants, because the same word is spelt all these ways.
 
-    Speed: ``str.translate`` on non-ASCII text looks every character up in a
+    Speed: `str.translate` on non-ASCII text looks every character up in a
     dict (about 230 µs for a 500-word article here), while eight
-    ``str.replace`` calls scan in C (about 7 µs), and ``search`` before
-    ``sub`` skips the costlier substitution for the usual undiacritised text.
+    `str.replace` calls scan in C (about 7 µs), and `search` before
+    `sub` skips the costlier substitution for the usual undiacritised text.
     """
     if _DIACRITICS.search(text):
         text = _DIACRITICS.sub("", text)
@@ -91,7 +91,7 @@ _ABBREVIATION_WINDOW = 12  # longest abbreviation above, plus lookbehind
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    """Whether the word before the period at ``dot`` is a known abbreviation."""
+    """Whether the word before the period at `dot` is a known abbreviation."""
     prev = text[dot - 1] if dot else " "
     if prev.isascii():
         if not prev.isalpha():
@@ -125,7 +125,7 @@ def _letters(word: str) -> str:
 
 
 def _glued_end(text: str, first: int, end: int) -> bool:
-    """Whether punctuation at ``first:end`` glued to the next word ends a sentence."""
+    """Whether punctuation at `first:end` glued to the next word ends a sentence."""
     if not "\u0621" <= text[end] <= "\u064a":
         return False  # numbers, URLs, Latin abbreviations, "؟،"
     if end - first > 1 or text[first] != ".":
@@ -148,24 +148,24 @@ def _glued_end(text: str, first: int, end: int) -> bool:
 
 
 def sentence_spans(text: str) -> list[str]:
-    """Split ``text`` into sentence pieces that concatenate back to ``text``.
+    """Split `text` into sentence pieces that concatenate back to `text`.
 
     Whitespace between sentences (and leading whitespace of the text) stays
-    inside a piece, so ``"".join(sentence_spans(text)) == text`` for every
+    inside a piece, so `"".join(sentence_spans(text)) == text` for every
     text that has a non-whitespace character, and no piece is empty or
-    whitespace-only.  A text of only whitespace (or "") gives ``[]``: a piece
+    whitespace-only.  A text of only whitespace (or "") gives `[]`: a piece
     would have to be whitespace-only, which is worse for callers.
 
-    A sentence ends at ``. ! ? ؟ ؛ …`` or ``...`` (plus any closing quotes or
+    A sentence ends at `. ! ? ؟ ؛ …` or `...` (plus any closing quotes or
     brackets) followed by whitespace or the end of the text, and at every
     line break.  Punctuation glued to the next character does not split,
     which keeps numbers (3.5, 01.09.2016, ٣.٥), times, URLs, e-mail
     addresses and dotted transliterations (بي.بي.سي) whole -- except a
     missing space between two Arabic words ("سنويا.وبلغت", see
-    ``_glued_end``).  A known abbreviation before a single period (Mr.,
+    `_glued_end`).  A known abbreviation before a single period (Mr.,
     U.S., J., د.) does not end a sentence either.
 
-    Cost: one ``finditer`` over the text plus a check per candidate.
+    Cost: one `finditer` over the text plus a check per candidate.
     """
     pieces: list[str] = []
     start = 0
@@ -197,21 +197,21 @@ def sentence_spans(text: str) -> list[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Return the sentences of ``text``, stripped of surrounding whitespace."""
+    """Return the sentences of `text`, stripped of surrounding whitespace."""
     return [piece.strip() for piece in sentence_spans(text)]
 
 
 # --- words -----------------------------------------------------------------
 
 # Letters and digits of any script.  Combining marks (Arabic harakat) are
-# not ``\\w`` in Python, so they are allowed inside a word explicitly, and
+# not `\\w` in Python, so they are allowed inside a word explicitly, and
 # digit groups with separators (1,000  3.5  ٣٫٥) count as one word.  The loop
-# is unrolled around the common case ``[^\\W_]+`` and possessive (no
+# is unrolled around the common case `[^\\W_]+` and possessive (no
 # backtracking), for speed.
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 _WORD = re.compile(rf"[^\W_]++(?:(?:[{_MARKS}]++|(?<=\d)[.,\u066b\u066c](?=\d))[^\W_]*+)*+")
 
 
 def words(text: str) -> list[str]:
-    """Return the word tokens of ``text`` (for word counts and scoring)."""
+    """Return the word tokens of `text` (for word counts and scoring)."""
     return _WORD.findall(text)

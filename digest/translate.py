@@ -1,25 +1,25 @@
 """Translate Arabic titles and summaries to English with an Argos package.
 
-A pass: every text is split into sentences (``digest.text.split_sentences``); sentences already
+A pass: every text is split into sentences (`digest.text.split_sentences`); sentences already
 in the translation cache under this pass's key are reused; the rest go to
-``ctranslate2.Translator.translate_batch`` in chunks, and each finished chunk is checked by the
-quality gate (``digest.quality``) and committed to the cache at once, so an interrupted pass
+`ctranslate2.Translator.translate_batch` in chunks, and each finished chunk is checked by the
+quality gate (`digest.quality`) and committed to the cache at once, so an interrupted pass
 keeps every chunk it finished. The English texts are reassembled, sentences joined by a space.
 
-* **Bounded decoding**: a sentence's output is capped at ``max_output_ratio`` times its source
+* **Bounded decoding**: a sentence's output is capped at `max_output_ratio` times its source
   tokens (rounded up to a multiple of LENGTH_STEP, so that the cap depends on the sentence
   alone, whatever chunk it travels in) plus LENGTH_EXTRA. Sentences are sorted by length and
   chunked within one cap, so batches carry little padding.
-* **The key** (``digest.incremental.keys.translation_key``) names the package by code, version and a hash of its files,
+* **The key** (`digest.incremental.keys.translation_key`) names the package by code, version and a hash of its files,
   and every setting that changes what it writes: beam size, length cap, compute type, device,
   the versions of CTranslate2, SentencePiece and argostranslate, and DECODER_VERSION.
-* **Decoding** follows ``argostranslate.translate.apply_packaged_translation``
-  (``replace_unknowns``, ``length_penalty=0.2``, the package's ``target_prefix``), so a sentence
+* **Decoding** follows `argostranslate.translate.apply_packaged_translation`
+  (`replace_unknowns`, `length_penalty=0.2`, the package's `target_prefix`), so a sentence
   comes out as Argos would translate it with the same beam size; unlike Argos, a target prefix is
   removed from every sentence, not only the first of a paragraph. Tokenisation and
   detokenisation are the package's own.
 
-``argostranslate.translate`` itself is never imported: it pulls in stanza, spaCy and torch, and
+`argostranslate.translate` itself is never imported: it pulls in stanza, spaCy and torch, and
 its sentence splitter downloads a model.
 """
 
@@ -142,7 +142,7 @@ def _cores() -> int:
 
 
 def _thread_split(config: TranslationConfig, device: str) -> tuple[int, int]:
-    """(inter_threads, intra_threads) for ``config.threads`` cores.
+    """(inter_threads, intra_threads) for `config.threads` cores.
 
     On CPU, N single-threaded workers translating different batches beat one worker with N
     OpenMP threads (bench/translate_bench.py); the workers share one copy of the weights. On a
@@ -177,7 +177,7 @@ def load_translator(model: Model, config: TranslationConfig,
 
     Loading takes a second or more for a real model, so it happens once per process (the
     preview server rebuilds many times); model.bin's stamp is in the key, so a reinstalled
-    package is loaded again. ``device: auto`` takes CUDA when it starts, else the CPU, saying so
+    package is loaded again. `device: auto` takes CUDA when it starts, else the CPU, saying so
     through `note`.
     """
     import ctranslate2
@@ -223,7 +223,7 @@ def _package(model: Model) -> Any:
 
 
 def encode_sentences(pkg: Any, sentences: Sequence[str]) -> list[list[str]]:
-    """Source tokens, as ``pkg.tokenizer.encode`` gives them (SentencePiece in one batch call)."""
+    """Source tokens, as `pkg.tokenizer.encode` gives them (SentencePiece in one batch call)."""
     tokenizer = pkg.tokenizer
     try:
         lazy = getattr(tokenizer, "lazy_processor", None)
@@ -255,7 +255,7 @@ def decode_sentence(pkg: Any, tokens: list[str]) -> str:
 
 
 def decoding_options(config: TranslationConfig, cap: int) -> dict[str, Any]:
-    """``translate_batch`` keyword arguments; the result-changing ones follow Argos."""
+    """`translate_batch` keyword arguments; the result-changing ones follow Argos."""
     return {
         "max_batch_size": CHUNK_SENTENCES,
         "batch_type": "examples",
@@ -308,7 +308,7 @@ def translate_sentences(
     """(English, stopped at the length cap) for each sentence. No cache here; `on_chunk` gets
     each chunk as soon as it is done, in the order chunks finish.
 
-    Every chunk is queued at once, as one big ``translate_batch`` would queue its batches, so the
+    Every chunk is queued at once, as one big `translate_batch` would queue its batches, so the
     CTranslate2 workers never wait for this thread; each chunk is handed to `on_chunk` (which
     commits it) as soon as it is done, so an interrupted pass loses only the chunks in flight.
     """
@@ -371,7 +371,7 @@ def translate_texts(
     through the quality gate. A text is `held` when any of its sentences was held back. `cached_only`:
     translate nothing, leave texts with uncached sentences `pending` (the preview answers
     first, then translates). `on_chunk(count)`: called after each chunk is committed.
-    ``progress``: True always reports, False never, None only for jobs of at least
+    `progress`: True always reports, False never, None only for jobs of at least
     PROGRESS_MIN_SENTENCES sentences.
     """
     split = [split_sentences(text) if text and not text.isspace() else [] for text in texts]

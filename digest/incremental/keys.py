@@ -3,30 +3,24 @@
 A key is a hash of everything a product depends on; equal keys mean the product kept from an
 earlier build is still right. From the widest to the narrowest:
 
-=======================  ==========================================  ===================================
-key                      changes when                                 then
-=======================  ==========================================  ===================================
-``code_key``             the project's code, STATE_VERSION, or a      every article is read and prepared
-                         library whose output is kept (markdown-it,   again, every page rendered again
-                         nh3, PyYAML, Jinja2, MarkupSafe) changes
-``prepared_key``         code_key or site.yaml changes                every article is prepared again
-``pages_key``            prepared_key, ``--base-url`` or any          every page is rendered again
-                         template changes
-``site_fingerprint``     pages_key, the theme, the installed          the build runs (when equal, the
-                         translation models, drafts/strict, or any    build stops after the scan: a
-                         content file's name or stamp changes         no-op)
-``translation_key``      the model's code, version or files, or a     sentences are translated again
-                         decoding setting, the device or the          (digest.tcache keeps them by it)
-                         CTranslate2, SentencePiece, argostranslate
-                         versions change
-file stamp (``stamp``)   a content file's mtime, size or inode        that file is read again
-``Entry.fingerprint``    anything an article's pages show             its two pages are rendered again
-(digest.entries)
-page keys                an article's fingerprint, the categories,    that page is rendered again
-(digest.pages)           a list's members, the language pairing
-static file keys         what a feed, the sitemap, robots.txt, the    that file is made again
-(``static_keys``)        404 or root page shows
-=======================  ==========================================  ===================================
+When X changes → what is made again (the key that notices):
+
+- the project's code, STATE_VERSION, or a library whose output is kept (markdown-it, nh3,
+  PyYAML, Jinja2, MarkupSafe) → every article read and prepared, every page rendered (`code_key`)
+- site.yaml → every article prepared again (`prepared_key`)
+- a template, or `--base-url` → every page rendered again (`pages_key`)
+- any of those, the theme, the installed models, drafts/strict, or a content file's name or
+  stamp → the build runs; when none changed it stops after the scan (`site_fingerprint`)
+- a content file's mtime, size or inode → that file is read again (`stamp`)
+- anything an article's pages show → its two pages rendered again (`Entry.fingerprint`, in
+  digest.entries)
+- a list's members, the categories or the language pairing → that page rendered again (the
+  page keys, in digest.pages)
+- what a feed, the sitemap, robots.txt, the 404 or the root page shows → that file made again
+  (`static_key`)
+- the model's code, version or files, a decoding setting, the device, or the CTranslate2,
+  SentencePiece or argostranslate version → its sentences translated again (`translation_key`;
+  digest.tcache keeps translations by it)
 
 The manifest (digest.incremental.manifest) keeps the last build's keys; the article store
 (digest.incremental.store) keeps prepared articles under their prepared_key.
