@@ -57,16 +57,16 @@ class SavedPair:
     loaded from the index holds one in `_lazy` until its first use of a field the index does not
     hold fills it in (see digest.content.FilledOnUse)."""
 
-    __slots__ = ("blobs", "digest", "length", "offset")
+    __slots__ = ("digest", "length", "offset", "pickles")
 
-    def __init__(self, blobs: _Blobs, offset: int, length: int, digest: bytes):
-        self.blobs, self.offset, self.length, self.digest = blobs, offset, length, digest
+    def __init__(self, pickles: _PickleFile, offset: int, length: int, digest: bytes):
+        self.pickles, self.offset, self.length, self.digest = pickles, offset, length, digest
 
     def fill(self, target: Article | Entry) -> None:
         """Set every field of `target` not set yet (one set before the fill is newer than the
         saved one) from the saved pickle."""
         which, names = (1, _ENTRY_REST) if isinstance(target, Entry) else (0, _ARTICLE_REST)
-        source = self.blobs.take(self.offset, self.length, self.digest, which)
+        source = self.pickles.take(self.offset, self.length, self.digest, which)
         for name in names:
             try:
                 object.__getattribute__(target, name)
@@ -86,7 +86,7 @@ class StateDamaged(Exception):
         return StateDamaged, (self.path, self.why)
 
 
-class _BlobsMissing(ValueError):
+class _PicklesMissing(ValueError):
     """The articles' pickles that the index names are not there, or not whole."""
 
     def __init__(self, path: Path, why: str):
@@ -94,7 +94,7 @@ class _BlobsMissing(ValueError):
         self.path = path
 
 
-class _Blobs:
+class _PickleFile:
     """The articles' pickles, mapped into memory: an article reads its own when first used, in
     forked workers too. An article and its entry share one pickle, unpickled once: it is kept
     until the other half is taken too."""
@@ -104,10 +104,10 @@ class _Blobs:
         try:
             with open(path, "rb") as handle:
                 if os.fstat(handle.fileno()).st_size != size:
-                    raise _BlobsMissing(path, "not the size the index says")
+                    raise _PicklesMissing(path, "not the size the index says")
                 self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         except OSError as exc:
-            raise _BlobsMissing(path, exc.strerror or str(exc)) from None
+            raise _PicklesMissing(path, exc.strerror or str(exc)) from None
         self._halves: dict[int, tuple[Article, Entry | None]] = {}  # by offset: unpickled, one half taken
 
     def raw(self, offset: int, length: int) -> bytes:
@@ -198,9 +198,9 @@ class ArticleStore:
             return {}, {}, ""
         try:
             generation, settings = base["generation"], base["settings"]
-            blobs = _Blobs(self.folder / _blobs_name(generation), base["size"])
-            files, entries = _records(base["index"], blobs)
-        except _BlobsMissing as exc:
+            pickles = _PickleFile(self.folder / _pickles_name(generation), base["size"])
+            files, entries = _records(base["index"], pickles)
+        except _PicklesMissing as exc:
             cachefile.report(exc.path, f"cannot be used: {exc}")
             return {}, {}, ""
         except _UNREADABLE as exc:
@@ -218,7 +218,7 @@ class ArticleStore:
                     _apply(entries, record["entries"], record["entries_gone"])
             except _UNREADABLE as exc:
                 cachefile.report(self.delta_path, f"cannot be loaded: {type(exc).__name__}: {exc}")
-                files, entries = _records(base["index"], blobs)
+                files, entries = _records(base["index"], pickles)
                 deltas = []
         self._generation, self._settings, self._deltas = generation, settings, deltas
         self._saved = (dict(files), dict(entries))
@@ -237,7 +237,7 @@ class ArticleStore:
 
     def drop(self) -> None:
         """Delete the saved articles (a damaged state): the next save writes a new base."""
-        for path in (self.base_path, self.delta_path, *self.folder.glob(_blobs_name("*"))):
+        for path in (self.base_path, self.delta_path, *self.folder.glob(_pickles_name("*"))):
             path.unlink(missing_ok=True)
         self._generation, self._settings, self._deltas, self._saved = "", "", [], ({}, {})
 
@@ -279,7 +279,7 @@ class ArticleStore:
             out, offset, made = open(self.folder / _spool_name(generation), "wb"), 0, {}
         else:
             generation, out, offset, made = spooled
-        blobs_path = self.folder / _blobs_name(generation)
+        blobs_path = self.folder / _pickles_name(generation)
         index: dict[str, tuple] = {}
         try:
             with out:
@@ -298,7 +298,7 @@ class ArticleStore:
                         # Not used since it was loaded: copied with the digest it was saved
                         # with (if these bytes were damaged meanwhile, unpickling them still
                         # finds out).
-                        blob, digest = saved.blobs.raw(saved.offset, saved.length), saved.digest
+                        blob, digest = saved.pickles.raw(saved.offset, saved.length), saved.digest
                     else:
                         blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
                         digest = cachefile.blob_digest(blob)
@@ -312,7 +312,7 @@ class ArticleStore:
         cachefile.write_pickle(self.base_path, "articles", {"version": self.version, "generation": generation,
                                                             "settings": settings, "size": offset, "index": index})
         self.delta_path.unlink(missing_ok=True)
-        cachefile.remove(old for old in self.folder.glob(_blobs_name("*")) if old != blobs_path)
+        cachefile.remove(old for old in self.folder.glob(_pickles_name("*")) if old != blobs_path)
         cachefile.remove(self.folder.glob(_spool_name("*")), older_than=SPOOL_MAX_AGE)  # left by killed builds
         self._generation, self._settings, self._deltas = generation, settings, []
 
@@ -330,7 +330,7 @@ class ArticleStore:
                                {"version": self.version, "maker": maker, "formats": formats})
 
 
-def _blobs_name(generation: str) -> str:
+def _pickles_name(generation: str) -> str:
     return f"articles-{generation}.pickles"
 
 
@@ -349,9 +349,9 @@ def _index_values(article: Article, entry: Entry | None) -> tuple:
     return _article_index(article), (*_entry_index(entry), english, entry.fingerprint())
 
 
-def _records(index: dict[str, tuple], blobs: _Blobs) -> tuple[dict[str, tuple], dict[str, tuple]]:
+def _records(index: dict[str, tuple], pickles: _PickleFile) -> tuple[dict[str, tuple], dict[str, tuple]]:
     """The files' records and the entries, from the index: each article and entry with only the
-    index's fields set, and the rest to be filled in from `blobs` on first use."""
+    index's fields set, and the rest to be filled in from `pickles` on first use."""
     files: dict[str, tuple] = {}
     entries: dict[str, tuple] = {}
     new_article, new_entry = Article.__new__, Entry.__new__
@@ -360,7 +360,7 @@ def _records(index: dict[str, tuple], blobs: _Blobs) -> tuple[dict[str, tuple], 
             files[shown] = (stamp, None, problems)
             continue
         article_values, entry_values = values
-        saved = SavedPair(blobs, *place)
+        saved = SavedPair(pickles, *place)
         article = new_article(Article)
         # As ARTICLE_INDEX and ENTRY_INDEX, in their order; plain assignments are several times
         # faster than setattr(), and this loop runs for every article.
