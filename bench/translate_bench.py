@@ -81,7 +81,7 @@ def installed_model():
 
 
 def build_texts(articles: int) -> list[str]:
-    """Title and summary of each article, as digest.build.translate_entries asks for them."""
+    """Title and summary of each article, as digest.english.translate_entries asks for them."""
     sys.path.insert(0, str(BENCH))
     import run  # bench/run.py: the same corpus preparation
 

@@ -258,7 +258,7 @@ class Builder:
         renderer = self.renderer(config, keys.pages)
         mark = result.phase("read", mark)
 
-        self._translate(entries, config, result)
+        entries = self._translate(entries, config, result)
         mark = result.phase("translate", mark)
 
         freeze_once()
@@ -388,8 +388,8 @@ class Builder:
             del self.entries[gone]
         return out
 
-    def _translate(self, entries: list[Entry], config: Config, result: BuildResult) -> None:
-        """Machine English for the entries (see digest.english), saved as soon as it is made."""
+    def _translate(self, entries: list[Entry], config: Config, result: BuildResult) -> list[Entry]:
+        """The entries with machine English (see digest.english), saved as soon as it is made."""
         from digest.english import held_back, translate_entries
 
         options = self.options
@@ -400,15 +400,15 @@ class Builder:
             english.untranslated
         result.notes += english.notes
         result.warnings += english.warnings
-        for entry in english.replaced:
-            # A new record, so that the store saves it: an entry kept from an earlier build and
-            # translated now (a model was installed) is otherwise the same object.
-            self.entries[entry.article.path] = (entry.article, entry)
+        for path, entry in english.replaced.items():
+            self.entries[path] = (entry.article, entry)  # a new entry: the store saves it
         if english.replaced:
             self._unsaved = True
             if self.save_each_build:
                 self._save_articles()
+            entries = [english.replaced.get(e.article.path, e) for e in entries]
         result.held = held_back(entries)
+        return entries
 
     def _publish(self, place: Place, plan: Plan, renderer: Renderer, config: Config, keys: _Keys,
                  previous: Manifest | None, old_keys: SiteKeys | None, result: BuildResult) -> _Published:

@@ -7,6 +7,7 @@ digest.tcache, digest.quality).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from digest.problems import ContentError, Problem
 class EnglishPass:
     """What a translation pass did."""
 
-    replaced: list[Entry] = field(default_factory=list)  # the entries given new English
+    replaced: dict[str, Entry] = field(default_factory=dict)  # by article path: the entry with new English
     translated: int = 0  # sentences translated now
     cached: int = 0  # sentences taken from the translation cache
     untranslated: list[str] = field(default_factory=list)  # texts left for later (cached_only)
@@ -31,8 +32,8 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
                       settings_file: Path = Path("site.yaml"), progress: bool | None = None,
                       cached_only: bool = False) -> EnglishPass:
     """Machine English for every field the editors did not write, through the translation cache
-    (in the folder `cache`) and the quality gate. Each entry whose English it makes anew gets a
-    new English value (never an edited one: see entries.English), and is listed in the result.
+    (in the folder `cache`) and the quality gate. An entry whose English it makes anew is copied
+    with it, into `replaced`: the entries given are left as they are.
 
     Entries already translated under the current translation key (kept from an earlier build)
     are skipped. `cached_only`: translate nothing, take only what the cache holds, and list the
@@ -52,8 +53,8 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
             raise ContentError([Problem(str(settings_file), 1, message)])
         done.notes.append(message)
         # The model's English goes with the model, as a build from nothing would have none.
-        done.replaced = [_editors_only(e) for e in entries if e.english is not PENDING
-                         and (e.english.machine or e.english.key or e.english.held)]
+        done.replaced = {e.article.path: _editors_only(e) for e in entries if e.english is not PENDING
+                         and (e.english.machine or e.english.key or e.english.held)}
         return done
     wanting = [e for e in entries if e.needs_machine()]
     if not wanting:
@@ -84,7 +85,7 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
                                              cached_only=cached_only, note=done.notes.append)
         except ModelError as exc:
             raise ContentError([Problem(str(model.path), 1, str(exc))]) from None
-    done.translated, done.cached, done.replaced = stats.translated, stats.cached, needing
+    done.translated, done.cached = stats.translated, stats.cached
     publish_held = settings.quality != "hold"
     for i, entry in enumerate(needing):
         old = entry.english
@@ -104,10 +105,11 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
         if waiting:  # nothing is published half-translated: the field waits whole
             done.untranslated.extend(t for t, m in ((texts[2 * i], english[2 * i]),
                                                       (texts[2 * i + 1], english[2 * i + 1])) if m.pending)
-        entry.english = English(title=fields["title"][0], summary=fields["summary"][0],
-                                title_by=fields["title"][1], summary_by=fields["summary"][1],
-                                model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
-                                key="" if waiting else made_under, held=tuple(held))
+        made = English(title=fields["title"][0], summary=fields["summary"][0],
+                       title_by=fields["title"][1], summary_by=fields["summary"][1],
+                       model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
+                       key="" if waiting else made_under, held=tuple(held))
+        done.replaced[entry.article.path] = dataclasses.replace(entry, english=made)
         if held and settings.quality == "warn":
             for name, why in held:
                 done.warnings.append(Problem(entry.article.path, 1, f"machine English {name} published "
@@ -116,13 +118,12 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
 
 
 def _editors_only(entry: Entry) -> Entry:
-    """The entry with only the editors' English, as prepare() makes it; returns it."""
+    """A copy of the entry with only the editors' English, as prepare() makes it."""
     from digest.entries import editors_english
 
     e = entry.english
-    entry.english = editors_english(e.title if e.title_by == "editor" else "",
-                                    e.summary if e.summary_by == "editor" else "")
-    return entry
+    return dataclasses.replace(entry, english=editors_english(e.title if e.title_by == "editor" else "",
+                                                              e.summary if e.summary_by == "editor" else ""))
 
 
 def held_back(entries: list[Entry]) -> int:
