@@ -14,7 +14,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from digest import i18n
 from digest.config import Config, load_config
@@ -118,8 +118,7 @@ def load(options: BuildOptions) -> Loaded:
     return Loaded(config, read.articles, check_site(read, config, options.config, options.base_url))
 
 
-@dataclass
-class _Keys:
+class _Keys(NamedTuple):
     """This build's keys (see digest.incremental.keys)."""
 
     prepared: str
@@ -450,8 +449,7 @@ class Builder:
         return _Published(page_keys, files)
 
 
-@dataclass
-class _Published:
+class _Published(NamedTuple):
     page_keys: SiteKeys
     files: SiteFiles
 

@@ -13,9 +13,8 @@ import pickle
 import stat
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from digest.config import Config, key_lines
@@ -40,8 +39,7 @@ STALE_ENGLISH = ("the Arabic changed after title_en/summary_en were written: che
 FileRecord = tuple[tuple[int, int, int] | None, Article | None, tuple[Problem, ...] | list[Problem]]
 
 
-@dataclass
-class Scan:
+class Scan(NamedTuple):
     files: list[tuple[str, tuple[int, int, int] | None]]  # each content file and its stamp
     problems: list[Problem]  # with the folder: links leading out, files that are not regular
     has_links: bool = False  # symbolic links inside the folder
@@ -109,8 +107,7 @@ class Scanner:
         return Scan(files, last.problems, False)
 
 
-@dataclass
-class Read:
+class Read(NamedTuple):
     """The content as read: every file's record (the earlier one where its stamp is unchanged),
     the articles to publish, the entries prepared where they were read, and the problems."""
 
@@ -183,8 +180,7 @@ def _base_url_problems(config: Config, settings_file: Path, base_url: str | None
 ReadFile = tuple[Article | None, list[Problem], "Entry | None"]
 
 
-@dataclass
-class _Reading:
+class _Reading(NamedTuple):
     """What the read workers share (inherited by forking, never pickled)."""
 
     files: list[str]

@@ -9,11 +9,10 @@ not there.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from digest import cachefile
 from digest.problems import Problem
@@ -22,8 +21,7 @@ VERSION = 8
 MAX_AGE = 30 * 86_400  # seconds after which a manifest not written again is removed
 
 
-@dataclass
-class Manifest:
+class Manifest(NamedTuple):
     output: str  # the output folder's resolved path, and its inode: a folder put in its place is another site
     inode: int
     fingerprint: str  # see keys.site_fingerprint
@@ -36,8 +34,8 @@ class Manifest:
     shape: str  # see digest.pages.site_shape
     static: list[str]  # the site's files besides the pages
     static_keys: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    notes: list[str]
+    warnings: list[Problem]
     held: int = 0  # machine fields held back by the quality gate
     untranslated: int = 0  # texts the preview left to translate in the background
 
@@ -71,8 +69,7 @@ def read(path: Path, output: Path) -> Manifest | None:
 
 def write(path: Path, manifest: Manifest) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    values = {f.name: getattr(manifest, f.name) for f in dataclasses.fields(manifest)}  # asdict would copy deep
-    cachefile.write_pickle(path, "manifest", {"version": VERSION, "manifest": values})
+    cachefile.write_pickle(path, "manifest", {"version": VERSION, "manifest": manifest._asdict()})
     tidy(path.parent)
 
 
