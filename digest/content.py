@@ -64,7 +64,7 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 
 class FilledOnUse:
     """An object loaded from the saved state with only some fields set: using any other field
-    fills them all in (see digest.incremental.store.SavedPair). Python calls __getattr__ only
+    fills them all in (see digest.incremental.store._PickleFile.fill). Python calls __getattr__ only
     for a field not set, so set fields cost nothing more."""
 
     __slots__ = ()
@@ -73,7 +73,7 @@ class FilledOnUse:
         saved = object.__getattribute__(self, "_lazy")
         if saved is None:
             raise AttributeError(name)
-        saved.fill(self)
+        saved[0].fill(self, saved)
         return object.__getattribute__(self, name)
 
 

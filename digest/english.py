@@ -8,7 +8,6 @@ digest.tcache, digest.quality).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.config import Config
@@ -16,16 +15,17 @@ from digest.entries import Entry
 from digest.problems import ContentError, Problem
 
 
-@dataclass
 class EnglishPass:
-    """What a translation pass did."""
+    """What a translation pass did. (A plain class: a dataclass costs more to define than a
+    small rebuild spends here.)"""
 
-    replaced: dict[str, Entry] = field(default_factory=dict)  # by article path: the entry with new English
-    translated: int = 0  # sentences translated now
-    cached: int = 0  # sentences taken from the translation cache
-    untranslated: list[str] = field(default_factory=list)  # texts left for later (cached_only)
-    notes: list[str] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.replaced: dict[str, Entry] = {}  # by article path: the entry with new English
+        self.translated = 0  # sentences translated now
+        self.cached = 0  # sentences taken from the translation cache
+        self.untranslated: list[str] = []  # texts left for later (cached_only)
+        self.notes: list[str] = []
+        self.warnings: list[Problem] = []
 
 
 def translate_entries(entries: list[Entry], config: Config, cache: Path, *, strict: bool = False,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from digest.config import LANGS, Config
 from digest.incremental.keys import static_key
@@ -25,16 +25,14 @@ PARALLEL_MIN_PAGES = 400
 PROGRESS_MIN_ITEMS = 3000
 
 
-@dataclass
-class SiteFiles:
+class SiteFiles(NamedTuple):
     """The site's files besides the pages, and the key of each made from the content."""
 
     paths: list[str]
     keys: dict[str, str]
 
 
-@dataclass
-class _Rendering:
+class _Rendering(NamedTuple):
     """What the render workers share (inherited by forking, never pickled)."""
 
     pages: list[Page]

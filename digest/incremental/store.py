@@ -52,27 +52,10 @@ _ENTRY_REST = tuple(f.name for f in fields(Entry)
                     if f.name not in (*ENTRY_INDEX, "article", "english", "_print", "_lazy"))
 
 
-class SavedPair:
-    """Where an article's and its entry's pickle lie in the saved state. An Article or Entry
-    loaded from the index holds one in `_lazy` until its first use of a field the index does not
-    hold fills it in (see digest.content.FilledOnUse)."""
-
-    __slots__ = ("digest", "length", "offset", "pickles")
-
-    def __init__(self, pickles: _PickleFile, offset: int, length: int, digest: bytes):
-        self.pickles, self.offset, self.length, self.digest = pickles, offset, length, digest
-
-    def fill(self, target: Article | Entry) -> None:
-        """Set every field of `target` not set yet (one set before the fill is newer than the
-        saved one) from the saved pickle."""
-        which, names = (1, _ENTRY_REST) if isinstance(target, Entry) else (0, _ARTICLE_REST)
-        source = self.pickles.take(self.offset, self.length, self.digest, which)
-        for name in names:
-            try:
-                object.__getattribute__(target, name)
-            except AttributeError:
-                setattr(target, name, getattr(source, name))
-        target._lazy = None
+# Where an article's and its entry's pickle lie: (the file, offset, length, digest). An Article
+# or Entry loaded from the index holds it in `_lazy` until its first use of a field the index
+# does not hold fills it in (see digest.content.FilledOnUse and _PickleFile.fill).
+SavedPair = tuple["_PickleFile", int, int, bytes]
 
 
 class StateDamaged(Exception):
@@ -109,6 +92,19 @@ class _PickleFile:
         except OSError as exc:
             raise _PicklesMissing(path, exc.strerror or str(exc)) from None
         self._halves: dict[int, tuple[Article, Entry | None]] = {}  # by offset: unpickled, one half taken
+
+    def fill(self, target: Article | Entry, saved: SavedPair) -> None:
+        """Set every field of `target` not set yet (one set before the fill is newer than the
+        saved one) from its saved pickle."""
+        _, offset, length, digest = saved
+        which, names = (1, _ENTRY_REST) if isinstance(target, Entry) else (0, _ARTICLE_REST)
+        source = self.take(offset, length, digest, which)
+        for name in names:
+            try:
+                object.__getattribute__(target, name)
+            except AttributeError:
+                setattr(target, name, getattr(source, name))
+        target._lazy = None
 
     def raw(self, offset: int, length: int) -> bytes:
         return self._map[offset : offset + length]
@@ -298,7 +294,8 @@ class ArticleStore:
                         # Not used since it was loaded: copied with the digest it was saved
                         # with (if these bytes were damaged meanwhile, unpickling them still
                         # finds out).
-                        blob, digest = saved.pickles.raw(saved.offset, saved.length), saved.digest
+                        pickles, at, length, digest = saved
+                        blob = pickles.raw(at, length)
                     else:
                         blob = pickle.dumps((article, entry), protocol=pickle.HIGHEST_PROTOCOL)
                         digest = cachefile.blob_digest(blob)
@@ -360,7 +357,7 @@ def _records(index: dict[str, tuple], pickles: _PickleFile) -> tuple[dict[str, t
             files[shown] = (stamp, None, problems)
             continue
         article_values, entry_values = values
-        saved = SavedPair(pickles, *place)
+        saved = (pickles, *place)
         article = new_article(Article)
         # As ARTICLE_INDEX and ENTRY_INDEX, in their order; plain assignments are several times
         # faster than setattr(), and this loop runs for every article.
