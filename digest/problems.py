@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: from a file name or
 # a front-matter value they could retitle or recolour the terminal, or split a message's line.
+# Bidi embeddings, overrides and isolates too: they could make a message read as another
+# (a path shown backwards), while the marks (LRM, RLM) that Arabic text needs are kept.
 # (Compiled on first use, by re: a build that prints nothing need not.)
-_CONTROLS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROLS = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

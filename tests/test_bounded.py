@@ -102,10 +102,13 @@ def test_control_characters_in_names_and_values_are_escaped(empty_project):
     empty_project.write("new\nline.md", front(date="yesterday"))
     empty_project.write("title\x1b]0;pwned\x07.md", article())
     empty_project.write("slug.md", front('slug: "a\\e]0;pwned\\a\\u2028b"\n'))
+    empty_project.write("\u202egpj.md", front(date="tomorrow"))  # shown backwards: "md.jpg"
     done = run(empty_project, "build")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert "\x1b" not in done.stderr and "\x07" not in done.stderr and "\u2028" not in done.stderr
+    assert "\u202e" not in done.stderr
     lines = done.stderr.splitlines()
+    assert [line for line in lines if line.startswith("content/\\u202egpj.md:3: impossible date")]
     assert "content/new\\nline.md:3: impossible date 'yesterday': not an ISO 8601 date " \
            "(use e.g. 2016-09-01T14:46:00+03:00)" in lines
     assert [line for line in lines if line.startswith("content/title\\x1b]0;pwned\\x07.md:1: slug")]
