@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from digest import i18n
+from digest.bundles import bundle_stamp, is_index
 from digest.config import LANGS, Config, load_config
 from digest.content import Article, check_unique_slugs, content_files, field_line, read_article
 from digest.output import (
@@ -142,7 +143,8 @@ def scan(options: BuildOptions, links: list[str] | None = None
     stamped = []
     for path, shown in files:
         try:
-            stamped.append((path, shown, stamp(path)))
+            # IMAGES HOOK: a bundle's article is stamped with every file beside it.
+            stamped.append((path, shown, bundle_stamp(path, stamp(path)) if is_index(path) else stamp(path)))
         except OSError:
             stamped.append((path, shown, None))
     return stamped, problems
@@ -167,7 +169,10 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     """
     config = config or load_config(options.config, options.base_url)
     files, found_in_folder = scanned or scan(options)
-    problems = list(found_in_folder) + _base_url_problems(config, options)
+    from digest import static
+
+    problems = list(found_in_folder) + _base_url_problems(config, options) \
+        + static.problems(config, options.root, options.config)  # IMAGES HOOK
     cache = {} if cache is None else cache
     stale = [(path, shown) for path, shown, current in files
              if current is None or shown not in cache or cache[shown][0] != current]
@@ -267,6 +272,8 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
     for entry in needing:
         texts.append("" if entry.english.title_by == "editor" else entry.article.title)
         texts.append("" if entry.english.summary_by == "editor" else entry.summary)
+        # IMAGES HOOK: the lead image's caption, through the same cache and gate.
+        texts.append("" if entry.english.caption_by in ("editor", "none") else entry.article.image_caption)
     options.cache.mkdir(parents=True, exist_ok=True)
     with TranslationCache(options.cache, warn=result.notes.append) as cache:
         try:
@@ -280,9 +287,10 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         old = entry.english
         fields = {}
         held = []
-        for name, made in (("title", english[2 * i]), ("summary", english[2 * i + 1])):
-            if getattr(old, f"{name}_by") == "editor":
-                fields[name] = (getattr(old, name), "editor")
+        for name, made in (("title", english[3 * i]), ("summary", english[3 * i + 1]),
+                           ("caption", english[3 * i + 2])):
+            if getattr(old, f"{name}_by") in ("editor", "none"):
+                fields[name] = (getattr(old, name), getattr(old, f"{name}_by"))
             elif made.held and not publish_held:
                 fields[name] = ("", "")
                 held.append((name, made.held))
@@ -290,13 +298,16 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
                 fields[name] = (made.text, "machine" if made.text else "")
                 if made.held:
                     held.append((name, made.held))
-        waiting = english[2 * i].pending or english[2 * i + 1].pending
+        made_here = english[3 * i : 3 * i + 3]
+        waiting = any(m.pending for m in made_here)
         if waiting:  # nothing is published half-translated: the field waits whole
-            result.untranslated.extend(t for t, m in ((texts[2 * i], english[2 * i]),
-                                                      (texts[2 * i + 1], english[2 * i + 1])) if m.pending)
+            result.untranslated.extend(t for t, m in zip(texts[3 * i : 3 * i + 3], made_here, strict=True)
+                                       if m.pending)
+        bys = (fields["title"][1], fields["summary"][1], fields["caption"][1])
         entry.english = English(title=fields["title"][0], summary=fields["summary"][0],
                                 title_by=fields["title"][1], summary_by=fields["summary"][1],
-                                model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
+                                caption=fields["caption"][0], caption_by=fields["caption"][1],
+                                model=model.label if "machine" in bys else "",
                                 key="" if waiting else made_under, held=tuple(held))
         if held and settings.quality == "warn":
             for name, why in held:
@@ -311,7 +322,8 @@ def _editors_only(entry: Entry) -> Entry:
 
     e = entry.english
     entry.english = editors_english(e.title if e.title_by == "editor" else "",
-                                    e.summary if e.summary_by == "editor" else "")
+                                    e.summary if e.summary_by == "editor" else "",
+                                    e.caption if e.caption_by == "editor" else "", e.caption_by != "none")
     return entry
 
 
@@ -392,8 +404,11 @@ class Builder:
         messages_path = self.options.templates / "messages.yaml"
         key = page_settings
         if self._renderer is None or self._renderer[0] != key:
+            from digest import static
+
             self._renderer = (key, Renderer(self.options.templates, config, load_messages(messages_path),
-                                            compiled=self.options.cache / "templates"))
+                                            compiled=self.options.cache / "templates",
+                                            default_image=static.default_image(config, self.options.root)))
         return self._renderer[1]
 
     def _load_state(self, settings: str) -> None:
@@ -463,10 +478,16 @@ class Builder:
         out, work = place.output, place.work
         clean_leftovers(work, out)
         config = load_config(options.config, options.base_url)
+        from digest import images
+
+        images.use_cache(options.cache)  # IMAGES HOOK: processed images are kept there (read workers inherit it)
         settings = _settings_key(options)
         scanned = self._scan(changed)
         # What every page depends on besides its own content, read once per build.
         page_settings = _page_settings_key(options, settings) + templates_key(options.templates)
+        from digest import static as static_folder
+
+        page_settings += static_folder.key(config, options.root)  # IMAGES HOOK: the default image's size
         fingerprint = _fingerprint(_inputs_key(options, page_settings), scanned[0])
         manifest_path = manifest_file(options)
         previous = _read_manifest(manifest_path, out)
@@ -546,6 +567,7 @@ class Builder:
                 mark = result.phase("render", mark)
                 static, static_keys = _write_static(writer, renderer, plan, config, options.theme, out,
                                                     page_settings, previous)
+                static += _write_images(writer, entries, out, options)  # IMAGES HOOK
                 mark = result.phase("feeds", mark)
                 if patch:
                     manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
@@ -645,7 +667,8 @@ def output_place(options: BuildOptions) -> Place:
     """Where a build with these options publishes; raises OutputRefused (see digest.placement)
     when its output folder overlaps the site's sources or is not this project's to replace."""
     sources = {f"the {what} folder {shown_path(path)}": path for what, path in
-               (("content", options.content), ("templates", options.templates), ("theme", options.theme))}
+               (("content", options.content), ("templates", options.templates), ("theme", options.theme),
+                ("static", options.root / "static"))}
     holders = {f"the project folder {shown_path(options.root)} (it holds {options.config.name})": options.root,
                f"the cache folder {shown_path(options.cache)}": options.cache}
     return check_output(options.output, sources, holders, options.force,
@@ -663,7 +686,10 @@ def _read_one(path: str, shown: str, config: Config, prepare_too: bool, drafts: 
     if not prepare_too or article is None or (article.draft and not drafts) \
             or any(not p.warning for p in problems):
         return article, problems, None
-    entry = prepare(article, config)
+    try:
+        entry = prepare(article, config)
+    except ContentError as exc:  # IMAGES HOOK: an image of the bundle cannot be used
+        return None, problems + exc.problems, None
     # The Markdown is not needed once the HTML exists: a 30,000-article build stays well under
     # a gigabyte, and less crosses back from the worker.
     article.body, article.body_dropped = "", True
@@ -790,8 +816,10 @@ def _inputs_key(options: BuildOptions, page_settings: str) -> str:
 
     theme = sorted((str(p), stamp(p)) for p in options.theme.rglob("*") if p.is_file()) \
         if options.theme.is_dir() else []
+    from digest import static
+
     parts = (page_settings, options.drafts, theme, installed_listing(),
-             str(options.content.resolve()), options.strict)
+             str(options.content.resolve()), options.strict, static.stamps(options.root))  # IMAGES HOOK
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -975,6 +1003,18 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
             writer.write(relpath, make())
     writer.write(MARKER, MARKER_TEXT)
     return [*makers, MARKER, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])], keys
+
+
+def _write_images(writer: SiteWriter, entries: list[Entry], live: Path, options: BuildOptions) -> list[str]:
+    """The files made from the articles' images (from the cache folder) and static/; returns
+    their paths in the site, published and removed with the build's other static files."""
+    from digest import images, static
+
+    try:
+        made = images.publish_paths(sorted({p for e in entries for p in e.image_paths}), writer, live)
+    except images.ImageError as exc:
+        raise ContentError([Problem(str(options.cache), 1, str(exc))]) from None
+    return made + static.copy(writer, options.root)
 
 
 def _render_pages(todo: list[Page], renderer: Renderer, writer: SiteWriter, options: BuildOptions) -> None:

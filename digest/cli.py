@@ -283,6 +283,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     options = BuildOptions(content=args.content, config=args.config, cache=args.cache)
     loaded = load(options)
+    image_problems(loaded)
     if args.fix:
         fixed = [a for a in loaded.articles if a.title_en and a.source_hash != a.arabic_hash()]
         for article in fixed:
@@ -296,6 +297,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"checked {len(loaded.articles)} articles: no errors" +
           (f"; {len(held)} machine translations held back" if held else ""))
     return EXIT_OK
+
+
+def image_problems(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Decode every image the articles name in their bundles, as a build would (making and
+    writing nothing); ContentError with the file and line of each that cannot be used."""
+    from digest.bundles import bundle_of, pictures_for
+
+    problems = []
+    for article in loaded.articles:
+        if bundle_of(article.path) is None and "![" not in article.body:
+            continue
+        _, found = pictures_for(article.path, article.image, article.image_line, article.body,
+                                article.body_line, loaded.config, verify_only=True)
+        problems += [Problem(article.path, line, message) for line, message in found]
+    if problems:
+        raise ContentError(sorted(problems) + loaded.warnings)
 
 
 def template_problems(templates: Path) -> None:
