@@ -75,6 +75,8 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="the Arabic title")
     new.add_argument("--slug", help="file name without extension (default: date and transliterated title)")
     new.add_argument("--category", help="a category key from the settings (default: the first)")
+    new.add_argument("--bundle", action="store_true",
+                     help="write a page bundle, <slug>/index.md, to put the article's images beside it")
     _site_options(new, output=False)
 
     summarize = commands.add_parser("summarize", help="print the extractive summary of a file",
@@ -416,14 +418,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    path = args.content / f"{slug}.md"
-    if path.exists():
+    path = args.content / slug / "index.md" if args.bundle else args.content / f"{slug}.md"
+    if path.exists() or (args.bundle and (args.content / f"{slug}.md").exists()) \
+            or (not args.bundle and (args.content / slug / "index.md").exists()):
         print(f"error: {path} already exists; choose another --slug", file=sys.stderr)
         return EXIT_CONTENT
     if not _ARABIC_LETTER.search(title):
         print(f"warning: the title {title!r} has no Arabic letters; 'new' takes the Arabic title "
               "(an English one goes in title_en)", file=sys.stderr)
-    args.content.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # A draft, with no text to publish: `build` leaves it out until an editor writes the body
     # and turns draft off, and refuses it if draft is turned off with the body still empty.
     path.write_text(
@@ -431,7 +434,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         'source: ""         # the publication the news is from\n'
         'source_url: ""     # the address of the original, https://...\n'
         "tags: []\n"
-        "draft: true        # false once the article is written: a draft is not published\n"
+        + ('image: ""         # a picture in this folder, such as lead.jpg\n'
+           'image_caption: ""\nimage_credit: ""\n' if args.bundle else "")
+        + "draft: true        # false once the article is written: a draft is not published\n"
         "---\n\n", encoding="utf-8")
     print(path)
     return EXIT_OK

@@ -150,6 +150,9 @@ def decode(data: bytes, name: str, settings: ImagesConfig, largest: int | None =
     at, so that JPEG can be decoded straight at a fraction of its size. Raises ImageError."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    # Pillow's own bomb check is replaced by ours (images.max_pixels, with the size in the
+    # message): opening reads only the header, and the size is checked before any pixel is.
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -160,6 +163,8 @@ def decode(data: bytes, name: str, settings: ImagesConfig, largest: int | None =
             raise ImageError(f"{name} has too many pixels (a decompression bomb?)") from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageError(f"{name} cannot be read as an image: {exc}") from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
     if image.format not in FORMATS:
         raise ImageError(f"{name} is a {image.format} image; use JPEG, PNG, WebP, GIF or AVIF")
     width, height = image.size
@@ -219,13 +224,14 @@ def process(data: bytes, name: str, settings: ImagesConfig) -> list[tuple[str, i
     JPEG, each narrowest first. Raises ImageError."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            header = Image.open(io.BytesIO(data))
-            width = header.size[0] if header.getexif().get(0x0112, 1) < 5 else header.size[1]
-        except Exception:  # reported by decode, with its reason
-            width = None
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        header = Image.open(io.BytesIO(data))
+        width = header.size[0] if header.getexif().get(0x0112, 1) < 5 else header.size[1]
+    except Exception:  # reported by decode, with its reason
+        width = None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
     targets = widths_for(width, settings) if width else None
     image = decode(data, name, settings, largest=targets[-1] if targets else None)
     targets = widths_for(image.size[0], settings)
