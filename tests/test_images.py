@@ -324,3 +324,31 @@ def test_the_same_picture_twice_is_processed_once_and_settings_change_the_sizes(
     build(opts(project))
     widths = {int(re.search(r"-(\d+)\.", p.name)[1]) for p in (project.output / "images").iterdir()}
     assert widths == {320, 640, 600}  # the 600 px picture is not made 640 wide
+
+
+def test_the_english_caption_is_machine_translated_through_the_cache_and_the_gate(empty_project, tmp_path):
+    from argos_fixture import build_argos_package
+
+    package = build_argos_package(tmp_path / "looping", latin_only=True)  # writes Latin pieces only
+    empty_project.config.write_text("translation:\n  quality: off\n", encoding="utf-8")
+    with_images(empty_project)
+    empty_project.write("editors/index.md", article(
+        title="خبر ثان", title_en='"A second story"', summary_en='"By the editors."', image="lead.jpg",
+        image_caption='"صورة ثانية"', image_caption_en='"The editors\' caption"', date="2016-09-03T10:00:00+03:00"))
+    jpeg_with_gps(empty_project.content / "editors" / "lead.jpg", size=(500, 400))
+    empty_project.run("models", "install", str(package), check=True)
+    first = empty_project.build().stdout
+    page = parse(empty_project.output / "en" / BUNDLE / "index.html")
+    caption = page.find(".//figure[@class='lead']/figcaption/span").text
+    assert caption and not re.search("[\u0600-\u06ff]", caption)  # the machine's English
+    ld = json.loads(page.find(".//script[@type='application/ld+json']").text)
+    assert ld["image"][0]["caption"] == caption
+    editors = parse(empty_project.output / "en" / "editors" / "index.html")
+    assert editors.find(".//figure[@class='lead']/figcaption/span").text == "The editors' caption"
+    import sqlite3
+
+    with sqlite3.connect(empty_project.cache / "translations.sqlite") as db:
+        sources = {row[0] for row in db.execute("SELECT source FROM sentences")}
+    assert "متظاهرون في الساحة" in sources  # through the translation cache
+    assert "صورة ثانية" not in sources  # the editors wrote this one
+    assert "translated" in first
