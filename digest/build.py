@@ -273,7 +273,7 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         texts.append("" if entry.english.title_by == "editor" else entry.article.title)
         texts.append("" if entry.english.summary_by == "editor" else entry.summary)
         # IMAGES HOOK: the lead image's caption, through the same cache and gate.
-        texts.append("" if entry.english.caption_by in ("editor", "none") else entry.article.image_caption)
+        texts.append("" if entry.english.caption_by == "editor" else entry.article.image_caption)
     options.cache.mkdir(parents=True, exist_ok=True)
     with TranslationCache(options.cache, warn=result.notes.append) as cache:
         try:
@@ -289,8 +289,10 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
         held = []
         for name, made in (("title", english[3 * i]), ("summary", english[3 * i + 1]),
                            ("caption", english[3 * i + 2])):
-            if getattr(old, f"{name}_by") in ("editor", "none"):
-                fields[name] = (getattr(old, name), getattr(old, f"{name}_by"))
+            if getattr(old, f"{name}_by") == "editor":
+                fields[name] = (getattr(old, name), "editor")
+            elif name == "caption" and not texts[3 * i + 2]:
+                fields[name] = ("", "none")  # no Arabic caption: nothing to translate
             elif made.held and not publish_held:
                 fields[name] = ("", "")
                 held.append((name, made.held))

@@ -31,10 +31,11 @@ class English:
     model: str = ""  # the package that wrote the machine fields, as pages name it ("code version")
     key: str = ""  # the translation key and gate mode the machine fields were made under (digest.build)
     held: tuple[tuple[str, str], ...] = ()  # (field, why) of each machine field held back
-    # The lead image's caption: by the editors, a machine, "none" when there is no Arabic
-    # caption to translate, or "" while it waits.
+    # The lead image's caption: by the editors, a machine, "none" when there is none in English
+    # to make (no Arabic caption, or nothing translated yet), or "" while an Arabic one waits
+    # beside the editors' title and summary.
     caption: str = ""
-    caption_by: str = ""
+    caption_by: str = "none"
 
     @property
     def machine(self) -> bool:
@@ -89,7 +90,7 @@ class Entry:
         translate is not asked here: a build asks this of every entry, and the summary is not in
         the saved state's index, so asking would load every article.)"""
         e = self.english
-        return e.title_by != "editor" or e.summary_by != "editor" or e.caption_by not in ("editor", "none")
+        return e.title_by != "editor" or e.summary_by != "editor" or e.caption_by == ""
 
     @property
     def source_link(self) -> str:
