@@ -1016,6 +1016,7 @@ def _write_images(writer: SiteWriter, entries: list[Entry], live: Path, options:
         made = images.publish_paths(sorted({p for e in entries for p in e.image_paths}), writer, live)
     except images.ImageError as exc:
         raise ContentError([Problem(str(options.cache), 1, str(exc))]) from None
+    images.tidy_cache(time.time())
     return made + static.copy(writer, options.root)
 
 

@@ -291,3 +291,24 @@ def publish_paths(paths: list[str], writer, live: Path) -> list[str]:  # type: i
             raise ImageError(f"the processed image {path} is in neither the cache folder nor the site; "
                              "build again with --force after emptying the cache folder") from None
     return list(paths)
+
+
+CACHE_MAX_AGE = 30 * 86_400  # seconds after which a processed file no build has used is removed
+
+
+def tidy_cache(now: float) -> None:
+    """Remove processed files that no build has published for a month (a picture replaced or
+    deleted since). Publishing hard-links each file it uses, which sets its ctime: a file's
+    ctime is its last use. The records stay (a few hundred bytes each): one whose files are
+    gone has its picture made again if it is ever used again."""
+    folder = cache_folder()
+    files = folder / SITE_FOLDER if folder is not None else None
+    if files is None or not files.is_dir():
+        return
+    for entry in os.scandir(files):
+        try:
+            if entry.is_file(follow_symlinks=False) \
+                    and now - entry.stat(follow_symlinks=False).st_ctime > CACHE_MAX_AGE:
+                os.unlink(entry.path)
+        except OSError:
+            pass  # removed meanwhile by another build

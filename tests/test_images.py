@@ -352,3 +352,32 @@ def test_the_english_caption_is_machine_translated_through_the_cache_and_the_gat
     assert "متظاهرون في الساحة" in sources  # through the translation cache
     assert "صورة ثانية" not in sources  # the editors wrote this one
     assert "translated" in first
+
+
+def test_processed_files_no_build_used_for_a_month_leave_the_cache(project):
+    import os
+    import time
+
+    with_images(project)
+    build(opts(project))
+    files = project.cache / "images" / "images"
+    Image.new("RGB", (600, 400), (0, 200, 0)).save(project.content / BUNDLE / "inline.png")
+    build(opts(project))
+    used = {p.name for p in (project.output / "images").iterdir()}
+    unused = {p.name for p in files.iterdir()} - used
+    assert len(unused) == 4  # the first inline.png's WebP and JPEG at 480 and 600
+    images.use_cache(project.cache)
+    images.tidy_cache(time.time() + images.CACHE_MAX_AGE + 60)  # a month later: nothing was used since
+    assert not list(files.iterdir())
+    os.utime(project.content / BUNDLE / "index.md")  # a build now makes what it needs again
+    build(opts(project))
+    assert {p.name for p in files.iterdir()} == used == {p.name for p in (project.output / "images").iterdir()}
+
+
+def test_a_default_image_that_is_not_there_is_an_error_at_its_line(project):
+    project.config.write_text(project.config.read_text(encoding="utf-8") + "\nimage: /logo.png\n", encoding="utf-8")
+    line = project.config.read_text(encoding="utf-8").splitlines().index("image: /logo.png") + 1
+    with pytest.raises(ContentError) as caught:
+        build(opts(project))
+    assert [(p.path, p.line) for p in caught.value.problems] == [(str(project.config), line)]
+    assert "is not an image file of static/" in caught.value.problems[0].message
