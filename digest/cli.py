@@ -368,6 +368,8 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
             fields.append(("title", article.title))
         if not article.summary_en:
             fields.append(("summary", article.summary or prepare(article, config).summary))
+        if article.image_caption and not article.image_caption_en:
+            fields.append(("image_caption", article.image_caption))
         for name, text in fields:
             why = next((held[s] for s in split_sentences(text) if s in held), "")
             if why:

@@ -332,6 +332,8 @@ def test_the_english_caption_is_machine_translated_through_the_cache_and_the_gat
     package = build_argos_package(tmp_path / "looping", latin_only=True)  # writes Latin pieces only
     empty_project.config.write_text("translation:\n  quality: off\n", encoding="utf-8")
     with_images(empty_project)
+    # The editors wrote the title and summary in English, not the caption.
+    bundle_article(empty_project, title_en='"A picture story"', summary_en='"What the editors wrote."')
     empty_project.write("editors/index.md", article(
         title="خبر ثان", title_en='"A second story"', summary_en='"By the editors."', image="lead.jpg",
         image_caption='"صورة ثانية"', image_caption_en='"The editors\' caption"', date="2016-09-03T10:00:00+03:00"))
@@ -352,6 +354,17 @@ def test_the_english_caption_is_machine_translated_through_the_cache_and_the_gat
     assert "متظاهرون في الساحة" in sources  # through the translation cache
     assert "صورة ثانية" not in sources  # the editors wrote this one
     assert "translated" in first
+    # Under the gate, the looping model's caption (it runs to the length cap) is held back:
+    # the page leaves it out, and `check` names it with its line.
+    empty_project.config.write_text("translation:\n  quality: hold\n", encoding="utf-8")
+    empty_project.build()
+    figure = parse(empty_project.output / "en" / BUNDLE / "index.html").find(".//figure[@class='lead']")
+    assert figure is not None and figure.find("figcaption/span[@class='credit']") is not None
+    assert figure.find("figcaption/span[@data-content]") is None
+    index = empty_project.content / BUNDLE / "index.md"
+    line = index.read_text(encoding="utf-8").splitlines().index('image_caption: "متظاهرون في الساحة"') + 1
+    check = empty_project.run("check", check=True).stderr
+    assert f"{index.relative_to(empty_project.root)}:{line}: warning: machine English image_caption held back" in check
 
 
 def test_processed_files_no_build_used_for_a_month_leave_the_cache(project):
