@@ -291,7 +291,7 @@ def translate_entries(entries: list[Entry], config: Config, options: BuildOption
                            ("caption", english[3 * i + 2])):
             if getattr(old, f"{name}_by") == "editor":
                 fields[name] = (getattr(old, name), "editor")
-            elif name == "caption" and not texts[3 * i + 2]:
+            elif name == "caption" and not texts[3 * i + 2]:  # IMAGES HOOK
                 fields[name] = ("", "none")  # no Arabic caption: nothing to translate
             elif made.held and not publish_held:
                 fields[name] = ("", "")
@@ -325,6 +325,7 @@ def _editors_only(entry: Entry) -> Entry:
     e = entry.english
     entry.english = editors_english(e.title if e.title_by == "editor" else "",
                                     e.summary if e.summary_by == "editor" else "",
+                                    # IMAGES HOOK: the editors' caption stays; a machine one goes
                                     e.caption if e.caption_by == "editor" else "", e.caption_by != "none")
     return entry
 
@@ -406,7 +407,7 @@ class Builder:
         messages_path = self.options.templates / "messages.yaml"
         key = page_settings
         if self._renderer is None or self._renderer[0] != key:
-            from digest import static
+            from digest import static  # IMAGES HOOK: the default image's size, for Open Graph and JSON-LD
 
             self._renderer = (key, Renderer(self.options.templates, config, load_messages(messages_path),
                                             compiled=self.options.cache / "templates",
@@ -670,7 +671,7 @@ def output_place(options: BuildOptions) -> Place:
     when its output folder overlaps the site's sources or is not this project's to replace."""
     sources = {f"the {what} folder {shown_path(path)}": path for what, path in
                (("content", options.content), ("templates", options.templates), ("theme", options.theme),
-                ("static", options.root / "static"))}
+                ("static", options.root / "static"))}  # IMAGES HOOK
     holders = {f"the project folder {shown_path(options.root)} (it holds {options.config.name})": options.root,
                f"the cache folder {shown_path(options.cache)}": options.cache}
     return check_output(options.output, sources, holders, options.force,
