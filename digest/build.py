@@ -720,12 +720,16 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
     What comes back from workers also goes to `spool`, as the pickles it came in."""
     global _READ_JOB
     jobs = jobs or os.cpu_count() or 1
-    in_workers = jobs > 1 and len(files) >= PARALLEL_MIN_ARTICLES
+    # IMAGES HOOK: a bundle's images cost hundreds of times its text, so two bundles are worth
+    # the workers, one bundle to a task.
+    bundles = sum(1 for path, _ in files if is_index(path))
+    in_workers = jobs > 1 and (len(files) >= PARALLEL_MIN_ARTICLES or bundles >= 2)
     _READ_JOB = (files, config, prepare_too, drafts, in_workers)
     meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
     out: list[Read] = []
     try:
-        for part in _in_chunks(_read_range, len(files), jobs if in_workers else 1, meter):
+        for part in _in_chunks(_read_range, len(files), jobs if in_workers else 1, meter,
+                               least=1 if bundles >= 2 else 25):
             if not in_workers:
                 out.extend(part)
                 continue
@@ -744,7 +748,7 @@ def _read_all(files: list[tuple[str, str]], config: Config, jobs: int, prepare_t
 
 
 def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: int,
-               jobs: int, meter: Progress) -> Iterator[list[T]]:
+               jobs: int, meter: Progress, least: int = 25) -> Iterator[list[T]]:
     """work(range) over `count` items, in `jobs` forked workers (none for one job): each
     range's items, in order.
 
@@ -766,12 +770,13 @@ def _in_chunks(work: Callable[[tuple[int, int]], tuple[list[T], list]], count: i
 
         i18n.new_formats()  # this process has them: forked workers should send back only theirs
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            yield from collect(pool.imap(work, _chunks(count, jobs)))
+            yield from collect(pool.imap(work, _chunks(count, jobs, least)))
 
 
-def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
-    """Ranges small enough to balance the workers and to show progress, big enough to be cheap."""
-    step = max(25, count // (jobs * 8)) if count else 1
+def _chunks(count: int, jobs: int, least: int = 25) -> list[tuple[int, int]]:
+    """Ranges small enough to balance the workers and to show progress, big enough to be cheap
+    (at least `least` items each, but for the last)."""
+    step = max(least, count // (jobs * 8)) if count else 1
     return [(i, min(i + step, count)) for i in range(0, count, step)]
 
 

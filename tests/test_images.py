@@ -394,3 +394,25 @@ def test_a_default_image_that_is_not_there_is_an_error_at_its_line(project):
         build(opts(project))
     assert [(p.path, p.line) for p in caught.value.problems] == [(str(project.config), line)]
     assert "is not an image file of static/" in caught.value.problems[0].message
+
+
+def test_images_are_processed_in_the_build_s_worker_pool(project, monkeypatch, tmp_path):
+    import os
+
+    log = tmp_path / "pids"
+    real = images.decode
+
+    def logged(*args, **kwargs):  # forked workers inherit this: each appends its own pid
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(images, "decode", logged)
+    for i in range(4):
+        folder = project.content / f"story-{i}"
+        jpeg_with_gps(folder / "lead.jpg", size=(1600, 1000), color=(40 * i, 80, 120))
+        project.write(f"story-{i}/index.md", article(title=f"خبر مصور {i}", image="lead.jpg"))
+    build(project.options(jobs=2, progress=False))
+    pids = log.read_text(encoding="utf-8").split()
+    assert len(pids) == 4 and str(os.getpid()) not in pids
+    assert all((project.output / "ar" / f"story-{i}" / "index.html").is_file() for i in range(4))
