@@ -416,3 +416,20 @@ def test_images_are_processed_in_the_build_s_worker_pool(project, monkeypatch, t
     pids = log.read_text(encoding="utf-8").split()
     assert len(pids) == 4 and str(os.getpid()) not in pids
     assert all((project.output / "ar" / f"story-{i}" / "index.html").is_file() for i in range(4))
+
+
+def test_pages_with_pictures_pass_the_nu_html_checker(project):
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    java, vnu = shutil.which("java"), ROOT / "tests" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    assert java and vnu.is_file(), "make test-deps installs Java and vnu-jar (npm ci --prefix tests)"
+    with_images(project)
+    bundle_article(project, title_en='"A picture story"', summary_en='"By the editors."')
+    build(opts(project))
+    pages = [project.output / lang / where / "index.html" for lang in ("ar", "en") for where in (BUNDLE, "")]
+    done = subprocess.run([java, "-jar", str(vnu), "--errors-only", *map(str, pages)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr[-4000:]

@@ -119,3 +119,26 @@ def test_lead_and_teaser_pictures_load_from_the_site_under_the_csp(browser, base
     assert not [url for url in requested if not url.startswith(base_url)]
     assert any("/images/" in url for url in requested)
     assert not violations, violations
+
+
+def test_axe_finds_no_serious_or_critical_violation_on_pages_with_pictures(browser, base_url):
+    axe = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+    assert axe.is_file(), f"{axe} is missing: run 'npm ci --prefix tests'"
+    # axe goes in as an inline script, which the pages' CSP refuses.
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, locale="fr-FR")
+    page = ctx.new_page()
+    problems = []
+    try:
+        for scheme in ("light", "dark"):
+            for path in (f"ar/{STORIES[0]}/", f"en/{STORIES[0]}/", "ar/", "en/"):
+                page.emulate_media(color_scheme=scheme)
+                page.goto(base_url + path, wait_until="load")
+                page.add_script_tag(path=str(axe))
+                found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
+                    r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                             nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})))""")
+                problems += [f"{scheme} /{path}: {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
+                             for v in found if v["impact"] in ("serious", "critical")]
+    finally:
+        ctx.close()
+    assert not problems, "\n".join(problems)
