@@ -189,11 +189,14 @@ def decode(data: bytes, name: str, settings: ImagesConfig, largest: int | None =
     except Image.DecompressionBombError:
         raise ImageError(f"{name} has too many pixels (a decompression bomb?)") from None
     image = ImageOps.exif_transpose(image) or image
+    if icc:  # before any other conversion: a CMYK or greyscale profile applies to those pixels
+        image = _to_srgb(image, icc)
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        # 16-bit greyscale: Pillow's conversion to RGB clips every value over 255 to white.
+        image = image.convert("I").point(lambda v: v / 256).convert("L")
     if image.mode not in ("RGB", "RGBA"):
         alpha = image.mode in ("LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info)
         image = image.convert("RGBA" if alpha else "RGB")
-    if icc:
-        image = _to_srgb(image, icc)
     return image
 
 
@@ -203,9 +206,10 @@ def _to_srgb(image, icc: bytes):  # type: ignore[no-untyped-def]
 
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=image.mode)
+        mode = "RGBA" if image.mode in ("RGBA", "LA", "PA") else "RGB"
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
-        return image  # a damaged profile: the pixels as they are
+        return image  # a damaged profile, or one for other pixels: converted as they are
 
 
 def widths_for(width: int, settings: ImagesConfig) -> list[int]:

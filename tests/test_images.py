@@ -433,3 +433,37 @@ def test_pages_with_pictures_pass_the_nu_html_checker(project):
     done = subprocess.run([java, "-jar", str(vnu), "--errors-only", *map(str, pages)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr[-4000:]
+
+
+def test_uncommon_pixels_come_out_right(project):
+    """16-bit greyscale (mid-grey stays mid-grey, not white), CMYK with its colour profile (red
+    stays red), a palette GIF with transparency (on white in JPEG); an image outside the bundle
+    is refused."""
+    import numpy as np
+    from PIL import ImageCms
+
+    folder = project.content / BUNDLE
+    folder.mkdir(parents=True)
+    Image.fromarray(np.full((300, 500), 32768, dtype="uint16")).save(folder / "grey.png")
+    cmyk = Image.new("CMYK", (500, 300), (0, 255, 255, 0))
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    cmyk.save(folder / "print.jpg", "JPEG", quality=95)
+    Image.new("RGB", (500, 300), (255, 0, 0)).save(folder / "lead.jpg", "JPEG", icc_profile=srgb, quality=95)
+    gif = Image.new("P", (500, 300), 0)
+    gif.putpalette([0, 0, 0, 0, 128, 0] + [0] * 762)
+    gif.paste(1, (0, 0, 250, 300))
+    gif.save(folder / "anim.gif", transparency=0)
+    body = "نص.\n\n![رمادي](grey.png)\n\n![طباعة](print.jpg)\n\n![متحركة](anim.gif)\n"
+    project.write(f"{BUNDLE}/index.md", article(title="ألوان", image="lead.jpg", body=body))
+    build(opts(project))
+    html = (project.output / "ar" / BUNDLE / "index.html").read_text(encoding="utf-8")
+    names = re.findall(r'src="(?:\.\./\.\./|/)(images/[^"]+\.jpg)"', html)
+    assert len(names) == 4
+    pixels = [Image.open(project.output / name).convert("RGB").getpixel((400, 150)) for name in names]
+    lead, grey, printed, gif_right = pixels
+    assert lead[0] > 240 and lead[1] < 15 and 120 <= grey[0] <= 136 and printed[0] > 200 and printed[1] < 60
+    assert gif_right[0] > 240 and gif_right[1] > 240  # the transparent half, on white
+    project.write(f"{BUNDLE}/index.md", article(title="ألوان", image="../outside.jpg"))
+    jpeg_with_gps(project.content / "outside.jpg", size=(100, 100))
+    with pytest.raises(ContentError, match="outside the article's folder"):
+        build(opts(project))
