@@ -358,7 +358,7 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
     if not held:
         return []
     from digest.content import field_line
-    from digest.entries import prepare
+    from digest.entries import summary_of
 
     verdict = "held back" if config.translation.quality == "hold" else "published with a warning"
     found = []
@@ -367,7 +367,7 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
         if not article.title_en:
             fields.append(("title", article.title))
         if not article.summary_en:
-            fields.append(("summary", article.summary or prepare(article, config).summary))
+            fields.append(("summary", summary_of(article, config)))
         if article.image_caption and not article.image_caption_en:
             fields.append(("image_caption", article.image_caption))
         for name, text in fields:

@@ -159,6 +159,13 @@ def is_opening(summary: str, text: str) -> bool:
     return bool(head) and text.split(maxsplit=len(head))[:len(head)] == head
 
 
+def summary_of(article: Article, config: Config) -> str:
+    """The article's Arabic summary, as prepare() makes it, without its images (`check` needs
+    only this)."""
+    return article.summary or summary_text(render_markdown(article.body, config.allow_html)[1],
+                                           config.summary_words, title=article.title)
+
+
 def prepare(article: Article, config: Config) -> Entry:
     """Everything per article that does not need the other articles or the translation model.
     Raises ContentError when an image of its bundle cannot be used."""
