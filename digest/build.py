@@ -190,13 +190,15 @@ class Builder:
         """One Renderer while settings and templates (messages included) stay the same, so the
         preview keeps its compiled templates and rendered teasers; a new one when they change
         (Jinja need not check every template file's time on every page)."""
+        from digest import static
         from digest.i18n import load_messages
         from digest.render import Renderer
 
         if self._renderer is None or self._renderer[0] != pages:
             messages = load_messages(self.options.templates / "messages.yaml")
             self._renderer = (pages, Renderer(self.options.templates, config, messages,
-                                              compiled=self.options.cache / "templates"))
+                                              compiled=self.options.cache / "templates",
+                                              default_image=static.default_image(config, self.options.root)))
         return self._renderer[1]
 
     def build(self, changed: Collection[str] | None = None) -> BuildResult:
@@ -239,9 +241,12 @@ class Builder:
         place = output_place(options)  # before anything is read or written
         clean_leftovers(place.work, place.output)
         config = load_config(options.config, options.base_url)
+        from digest import images
+
+        images.use_cache(options.cache)  # processed images are kept there (read workers inherit it)
 
         found = self.scanner.scan(changed)
-        keys = self._keys(found)
+        keys = self._keys(found, config)
         manifest_file = manifest_path(options.cache, options.output)
         previous = manifest.read(manifest_file, place.output)
         mark = result.phase("scan", started)
@@ -286,14 +291,15 @@ class Builder:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _keys(self, found: Scan) -> _Keys:
+    def _keys(self, found: Scan, config: Config) -> _Keys:
+        from digest import static
         from digest.models import installed_listing
 
         options = self.options
         prepared = prepared_key(options.config)
-        pages = pages_key(prepared, options.base_url, options.templates)
+        pages = pages_key(prepared, options.base_url, options.templates, static.key(config, options.root))
         fingerprint = site_fingerprint(pages, options.theme, options.drafts, options.strict, options.content,
-                                       found.files, installed_listing())
+                                       found.files, installed_listing(), static.stamps(options.root))
         return _Keys(prepared, pages, fingerprint)
 
     def _nothing_changed(self, previous: Manifest | None, keys: _Keys) -> bool:
@@ -416,7 +422,7 @@ class Builder:
         A few pages changed: stage only those and move them in one by one. Most changed: stage
         a whole site (unchanged pages hard-linked) and swap it in at once. Into a mount point or
         a link's target, which are never swapped, files always move in one by one."""
-        from digest.publish import patch_in, render_pages, write_site_files
+        from digest.publish import patch_in, render_pages, write_images, write_site_files
 
         options, out, work = self.options, place.output, place.work
         with OutputLock(work):
@@ -435,6 +441,8 @@ class Builder:
                 render_pages(todo, renderer, writer, options.jobs, options.progress)
                 files = write_site_files(writer, renderer, plan, config, options.theme, out, keys.pages,
                                          previous.static_keys if previous else {})
+                files = files._replace(paths=files.paths + write_images(writer, plan.entries, out, options.root,
+                                                                        options.cache))
                 if one_by_one:
                     # The manifest describes the live site: there is none while that changes.
                     manifest_path(options.cache, options.output).unlink(missing_ok=True)
@@ -476,7 +484,8 @@ def output_place(options: BuildOptions) -> Place:
     """Where a build with these options publishes; raises OutputRefused (see digest.placement)
     when its output folder overlaps the site's sources or is not this project's to replace."""
     sources = {f"the {what} folder {shown_path(path)}": path for what, path in
-               (("content", options.content), ("templates", options.templates), ("theme", options.theme))}
+               (("content", options.content), ("templates", options.templates), ("theme", options.theme),
+                ("static", options.root / "static"))}
     holders = {f"the project folder {shown_path(options.root)} (it holds {options.config.name})": options.root,
                f"the cache folder {shown_path(options.cache)}": options.cache}
     return check_output(options.output, sources, holders, options.force,

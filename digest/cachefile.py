@@ -21,6 +21,7 @@ import hashlib
 import os
 import pickle
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -87,14 +88,18 @@ def unseal(kind: str, data: bytes) -> memoryview | None:
 
 
 def write_bytes(path: Path, kind: str, payload: bytes) -> None:
-    """Whole or not at all: a killed build leaves the previous file. Each writer has its own
-    temporary file, as two processes (a preview's workers, a build beside a preview) may write
-    the same cache file at once."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    write_atomic(path, header(kind, payload), payload)
+
+
+def write_atomic(path: Path, *parts: bytes) -> None:
+    """Write a cache file whole or not at all: a killed build leaves the previous file. Each
+    writer (process and thread) has its own temporary file, as two processes (a preview's
+    workers, a build beside a preview) may write the same cache file at once."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(header(kind, payload))
-            handle.write(payload)
+            for part in parts:
+                handle.write(part)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

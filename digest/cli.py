@@ -75,6 +75,8 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="the Arabic title")
     new.add_argument("--slug", help="file name without extension (default: date and transliterated title)")
     new.add_argument("--category", help="a category key from the settings (default: the first)")
+    new.add_argument("--bundle", action="store_true",
+                     help="write a page bundle, <slug>/index.md, to put the article's images beside it")
     _site_options(new, output=False)
 
     summarize = commands.add_parser("summarize", help="print the extractive summary of a file",
@@ -278,6 +280,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     options = BuildOptions(content=args.content, config=args.config, cache=args.cache)
     loaded = load(options)
+    image_problems(loaded)
     if args.fix:
         fixed = [a for a in loaded.articles if a.title_en and a.source_hash != a.arabic_hash()]
         for article in fixed:
@@ -291,6 +294,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"checked {len(loaded.articles)} articles: no errors" +
           (f"; {len(held)} machine translations held back" if held else ""))
     return EXIT_OK
+
+
+def image_problems(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Decode every image the articles name in their bundles, as a build would (making and
+    writing nothing); ContentError with the file and line of each that cannot be used."""
+    from digest.bundles import bundle_of, pictures_for
+
+    problems = []
+    for article in loaded.articles:
+        if bundle_of(article.path) is None and "![" not in article.body:
+            continue
+        _, found = pictures_for(article.path, article.image, article.image_line, article.body,
+                                article.body_line, loaded.config, verify_only=True)
+        problems += [Problem(article.path, line, message) for line, message in found]
+    if problems:
+        raise ContentError(sorted(problems) + loaded.warnings)
 
 
 def template_problems(templates: Path) -> None:
@@ -333,7 +352,7 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
     if not held:
         return []
     from digest.content import field_line
-    from digest.entries import prepare
+    from digest.entries import summary_of
 
     verdict = "held back" if config.translation.quality == "hold" else "published with a warning"
     found = []
@@ -342,7 +361,9 @@ def held_translations(options, cache: Path, config, articles: list) -> list[Prob
         if not article.title_en:
             fields.append(("title", article.title))
         if not article.summary_en:
-            fields.append(("summary", article.summary or prepare(article, config).summary))
+            fields.append(("summary", summary_of(article, config)))
+        if article.image_caption and not article.image_caption_en:
+            fields.append(("image_caption", article.image_caption))
         for name, text in fields:
             why = next((held[s] for s in split_sentences(text) if s in held), "")
             if why:
@@ -393,14 +414,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    path = args.content / f"{slug}.md"
-    if path.exists():
+    path = args.content / slug / "index.md" if args.bundle else args.content / f"{slug}.md"
+    if path.exists() or (args.bundle and (args.content / f"{slug}.md").exists()) \
+            or (not args.bundle and (args.content / slug / "index.md").exists()):
         print(f"error: {path} already exists; choose another --slug", file=sys.stderr)
         return EXIT_CONTENT
     if not _ARABIC_LETTER.search(title):
         print(f"warning: the title {title!r} has no Arabic letters; 'new' takes the Arabic title "
               "(an English one goes in title_en)", file=sys.stderr)
-    args.content.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     # A draft, with no text to publish: `build` leaves it out until an editor writes the body
     # and turns draft off, and refuses it if draft is turned off with the body still empty.
     path.write_text(
@@ -408,7 +430,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         'source: ""         # the publication the news is from\n'
         'source_url: ""     # the address of the original, https://...\n'
         "tags: []\n"
-        "draft: true        # false once the article is written: a draft is not published\n"
+        + ('image: ""         # a picture in this folder, such as lead.jpg\n'
+           'image_caption: ""\nimage_credit: ""\n' if args.bundle else "")
+        + "draft: true        # false once the article is written: a draft is not published\n"
         "---\n\n", encoding="utf-8")
     print(path)
     return EXIT_OK

@@ -58,6 +58,29 @@ _TRANSLATION_RULES: dict[str, tuple[Any, str]] = {
 }
 
 
+REMOTE_MODES = ("block", "allow", "download")
+
+
+@dataclass(frozen=True)
+class ImagesConfig:
+    """`images:` in site.yaml. `widths`, `quality` and `max_pixels` shape the files made from
+    an image, so they are part of each processed image's cache key (digest.images)."""
+
+    remote: str = "block"  # images on other hosts: block (warn), allow (CSP img-src), download
+    widths: tuple[int, ...] = (480, 800, 1200)  # the sizes made of each image, never wider than it
+    quality: int = 80  # WebP and JPEG quality, 1 to 100
+    max_pixels: int = 50_000_000  # a bigger image is refused (a decompression bomb costs no memory)
+
+
+_IMAGES_RULES: dict[str, tuple[Any, str]] = {
+    "remote": (lambda v: v in REMOTE_MODES, "block, allow or download"),
+    "widths": (lambda v: isinstance(v, list) and 0 < len(v) <= 8 and all(_is_int(w) and 16 <= w <= 8000 for w in v),
+               "a list of up to 8 widths in pixels, each from 16 to 8000"),
+    "quality": (lambda v: _is_int(v) and 1 <= v <= 100, "a whole number from 1 to 100"),
+    "max_pixels": (lambda v: _is_int(v) and 1 <= v <= 1_000_000_000, "a whole number of pixels up to a billion"),
+}
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -85,6 +108,10 @@ class Config:
     categories: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     allow_new_categories: bool = False  # a category missing from `categories` is an error unless true
     translation: TranslationConfig = field(default_factory=TranslationConfig)
+    # The site's picture where an article has none (Open Graph, JSON-LD): a path in the site,
+    # such as the publisher's logo in static/.
+    image: str = ""
+    images: ImagesConfig = field(default_factory=ImagesConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,7 +126,7 @@ class Config:
         return names.get(lang, key) if names else key
 
 
-_SIMPLE = {f.name: f for f in dataclasses.fields(Config) if f.name not in {"translation"}}
+_SIMPLE = {f.name: f for f in dataclasses.fields(Config) if f.name not in {"translation", "images"}}
 
 
 def load_config(path: Path, base_url: str | None = None) -> Config:
@@ -123,12 +150,14 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
         line = lines.get(str(key), 1)
         if key == "translation":
             values["translation"] = _translation(value, path, lines, line, problems)
+        elif key == "images":
+            values["images"] = _images(value, path, lines, line, problems)
         elif key == "categories":
             values[key] = _categories(value, path, lines, line, problems)
         elif key in _SIMPLE:
             values[key] = _checked(key, value, path, line, problems)
         else:
-            hint = _did_you_mean(key, [*_SIMPLE, "translation"])
+            hint = _did_you_mean(key, [*_SIMPLE, "translation", "images"])
             problems.append(Problem(str(path), line, f"unknown setting '{key}'{hint}"))
     if base_url:
         values["base_url"] = base_url
@@ -146,6 +175,9 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
     if not config.base_url.startswith(("http://", "https://")):
         raise ContentError([Problem(str(path), lines.get("base_url", 1),
                                     "base_url must start with http:// or https://")])
+    if config.image and not (config.image.startswith("/") and not config.image.startswith("//")):
+        raise ContentError([Problem(str(path), lines.get("image", 1), f"image '{config.image}' must be a path "
+                                    "in the site, such as /logo.png for static/logo.png")])
     if not config.base_url.endswith("/"):
         config = dataclasses.replace(config, base_url=config.base_url + "/")
     return config
@@ -232,3 +264,23 @@ def _translation(value: Any, path: Path, lines: dict[str, int], line: int,
     if len(problems) > found:
         return TranslationConfig()
     return TranslationConfig(**value)
+
+
+def _images(value: Any, path: Path, lines: dict[str, int], line: int, problems: list[Problem]) -> ImagesConfig:
+    if not isinstance(value, dict):
+        problems.append(Problem(str(path), line, "'images' must be a mapping of settings"))
+        return ImagesConfig()
+    found = len(problems)
+    for key, setting in value.items():
+        where = lines.get(f"images.{key}", line)
+        rule = _IMAGES_RULES.get(key)
+        if rule is None:
+            problems.append(Problem(str(path), where, f"unknown images setting '{key}'"
+                                    f"{_did_you_mean(key, list(_IMAGES_RULES))} (known: {', '.join(_IMAGES_RULES)})"))
+        elif not rule[0](setting):
+            problems.append(Problem(str(path), where, f"images {key} must be {rule[1]}, not {setting!r}"))
+    if len(problems) > found:
+        return ImagesConfig()
+    if "widths" in value:
+        value = {**value, "widths": tuple(sorted(set(value["widths"])))}
+    return ImagesConfig(**value)

@@ -17,12 +17,14 @@ from typing import Any
 
 import yaml
 
+from digest.bundles import INDEX_NAMES, is_local, slug_stem
 from digest.config import Config
 from digest.problems import Problem, yaml_error
 from digest.slugs import drop_arabic_marks, slug_key, slug_problem
 
 TEXT_FIELDS = ("title", "source", "source_url", "category", "summary", "title_en",
-               "summary_en", "slug", "image", "author", "source_hash")
+               "summary_en", "slug", "image", "author", "source_hash",
+               "image_caption", "image_caption_en", "image_credit", "image_credit_en")
 KNOWN_KEYS = frozenset((*TEXT_FIELDS, "tags", "draft", "date"))  # any other reaches templates as `extra`
 # The body `new` wrote before it wrote drafts with none: an article still saying only this is
 # not published.
@@ -98,6 +100,13 @@ class Article(FilledOnUse):
     image: str = ""
     author: str = ""
     source_hash: str = ""
+    # The lead image's caption and credit, in Arabic and the editors' English (a caption the
+    # editors did not put in English is machine-translated, as the summary is).
+    image_caption: str = ""
+    image_caption_en: str = ""
+    image_credit: str = ""
+    image_credit_en: str = ""
+    image_line: int = 1  # where `image:` is, for messages about the file it names
     extra: dict[str, Any] = field(default_factory=dict)
     arabic_digest: str = ""  # set from the text at creation; kept when the body is dropped
     body_dropped: bool = field(default=False, compare=False)  # the build keeps only the HTML
@@ -231,9 +240,22 @@ def _check_body(article: Article, closing_line: int, config: Config, err: Err) -
         from digest.markup import hosted_images
 
         for offset, host in hosted_images(body, config.allow_html):
-            err(article.body_line + offset, f"image from {host} is blocked by the pages' Content-Security-Policy "
-                "wherever they are served from another host (img-src 'self'); copy it into theme/ and link it as "
-                "/theme/<file>", warning=True)
+            err(article.body_line + offset, *remote_image_problem(host, config.images.remote))
+
+
+def remote_image_problem(host: str, mode: str) -> tuple[str, bool]:
+    """What `check` and the build say of an image on another host under images.remote, and
+    whether it is only a warning."""
+    if mode == "allow":
+        return (f"image from {host} is loaded from that host (images.remote: allow adds it to the pages' "
+                "Content-Security-Policy); readers' browsers contact it", True)
+    if mode == "download":
+        return (f"image from {host} cannot be downloaded: builds never use the network (images.remote: "
+                "download); save the image in the article's folder (a page bundle) and link it by its name",
+                False)
+    return (f"image from {host} is blocked by the pages' Content-Security-Policy wherever they are served "
+            "from another host (img-src 'self'); save it in the article's folder (a page bundle) and link it "
+            "by its name, or set images.remote: allow", True)
 
 
 def _file_kind(mode: int) -> str:
@@ -375,8 +397,9 @@ def _article_from(meta: dict, where: dict[str, tuple[int, yaml.Node]], body: str
     category = values.get("category", "")
     if category and category not in config.categories and not config.allow_new_categories:
         err(value_line("category"), unknown_category(category, config))
+    bundled = path.name in INDEX_NAMES and is_local(values.get("image", ""))  # a file of the bundle
     for key, check in (("source_url", _source_url_problem), ("image", _image_problem)):
-        why = check(values.get(key, ""))
+        why = "" if key == "image" and bundled else check(values.get(key, ""))
         if why:
             err(value_line(key), why, warning=True)
     extra = {}
@@ -388,14 +411,14 @@ def _article_from(meta: dict, where: dict[str, tuple[int, yaml.Node]], body: str
                 err(line(str(key)), f"unknown key '{key}': did you mean '{close}'? (a key the reader does not "
                                     "know only reaches the templates, as entry.article.extra)", warning=True)
     # Arabic vowel marks (harakat) are spelling aids, not part of a word's identity: dropped.
-    slug = drop_arabic_marks(unicodedata.normalize("NFC", values.pop("slug", "") or path.stem))
+    slug = drop_arabic_marks(unicodedata.normalize("NFC", values.pop("slug", "") or slug_stem(path)))
     problem = slug_problem(slug)
     if problem:
         err(line("slug") if "slug" in meta else 1, problem)
     if not values.get("title") or when is None or problem:
         return None
     return Article(path=shown, slug=slug, date=when, body=body, body_line=body_line, tags=tags,
-                   draft=draft is True, extra=extra, **values)
+                   draft=draft is True, extra=extra, image_line=value_line("image"), **values)
 
 
 def _tags(tags: Any, where: tuple[int, yaml.Node] | None, err: Err) -> list[str]:
@@ -560,6 +583,11 @@ def content_files(content_dir: Path, links: list[str] | None = None) -> tuple[li
     def walk(folder: str) -> None:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
+        if folder != str(content_dir):
+            # A page bundle: its index is the article, everything else in it belongs to it.
+            index = [e for e in entries if e.name in INDEX_NAMES]
+            if index:
+                entries = index[:1]
         for entry in entries:
             if entry.name.startswith("."):
                 continue

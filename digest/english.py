@@ -78,6 +78,8 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
     for entry in needing:
         texts.append("" if entry.english.title_by == "editor" else entry.article.title)
         texts.append("" if entry.english.summary_by == "editor" else entry.summary)
+        # The lead image's caption, through the same cache and gate.
+        texts.append("" if entry.english.caption_by == "editor" else entry.article.image_caption)
     cache.mkdir(parents=True, exist_ok=True)
     with TranslationCache(cache, warn=done.notes.append) as sentences:
         try:
@@ -91,9 +93,12 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
         old = entry.english
         fields = {}
         held = []
-        for name, made in (("title", english[2 * i]), ("summary", english[2 * i + 1])):
+        for name, made in (("title", english[3 * i]), ("summary", english[3 * i + 1]),
+                           ("caption", english[3 * i + 2])):
             if getattr(old, f"{name}_by") == "editor":
                 fields[name] = (getattr(old, name), "editor")
+            elif name == "caption" and not texts[3 * i + 2]:
+                fields[name] = ("", "none")  # no Arabic caption: nothing to translate
             elif made.held and not publish_held:
                 fields[name] = ("", "")
                 held.append((name, made.held))
@@ -101,13 +106,16 @@ def translate_entries(entries: list[Entry], config: Config, cache: Path, *, stri
                 fields[name] = (made.text, "machine" if made.text else "")
                 if made.held:
                     held.append((name, made.held))
-        waiting = english[2 * i].pending or english[2 * i + 1].pending
+        made_here = english[3 * i : 3 * i + 3]
+        waiting = any(m.pending for m in made_here)
         if waiting:  # nothing is published half-translated: the field waits whole
-            done.untranslated.extend(t for t, m in ((texts[2 * i], english[2 * i]),
-                                                      (texts[2 * i + 1], english[2 * i + 1])) if m.pending)
+            done.untranslated.extend(t for t, m in zip(texts[3 * i : 3 * i + 3], made_here, strict=True)
+                                     if m.pending)
+        bys = (fields["title"][1], fields["summary"][1], fields["caption"][1])
         made = English(title=fields["title"][0], summary=fields["summary"][0],
                        title_by=fields["title"][1], summary_by=fields["summary"][1],
-                       model=model.label if "machine" in (fields["title"][1], fields["summary"][1]) else "",
+                       caption=fields["caption"][0], caption_by=fields["caption"][1],
+                       model=model.label if "machine" in bys else "",
                        key="" if waiting else made_under, held=tuple(held))
         done.replaced[entry.article.path] = dataclasses.replace(entry, english=made)
         if held and settings.quality == "warn":
@@ -122,8 +130,10 @@ def _editors_only(entry: Entry) -> Entry:
     from digest.entries import editors_english
 
     e = entry.english
-    return dataclasses.replace(entry, english=editors_english(e.title if e.title_by == "editor" else "",
-                                                              e.summary if e.summary_by == "editor" else ""))
+    # The editors' caption stays; a machine one goes.
+    english = editors_english(e.title if e.title_by == "editor" else "", e.summary if e.summary_by == "editor" else "",
+                              e.caption if e.caption_by == "editor" else "", e.caption_by != "none")
+    return dataclasses.replace(entry, english=english)
 
 
 def held_back(entries: list[Entry]) -> int:

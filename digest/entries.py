@@ -10,6 +10,7 @@ from typing import Any
 from digest.config import Config
 from digest.content import Article, FilledOnUse, has_host
 from digest.i18n import long_date, short_time
+from digest.images import Picture
 from digest.markup import render_markdown, safe_url
 from digest.slugs import ascii_slug
 from digest.summarize import summary_text
@@ -30,10 +31,15 @@ class English:
     model: str = ""  # the package that wrote the machine fields, as pages name it ("code version")
     key: str = ""  # the translation key and gate mode the machine fields were made under (digest.build)
     held: tuple[tuple[str, str], ...] = ()  # (field, why) of each machine field held back
+    # The lead image's caption: by the editors, a machine, "none" when there is none in English
+    # to make (no Arabic caption, or nothing translated yet), or "" while an Arabic one waits
+    # beside the editors' title and summary.
+    caption: str = ""
+    caption_by: str = "none"
 
     @property
     def machine(self) -> bool:
-        return "machine" in (self.title_by, self.summary_by)
+        return "machine" in (self.title_by, self.summary_by, self.caption_by)
 
     @property
     def credit(self) -> str:
@@ -60,6 +66,9 @@ class Entry(FilledOnUse):
     # The summary is the body's own first sentences: the Arabic page then leaves out the summary
     # box, which would repeat the first paragraph; lists, feeds and metadata still show it.
     summary_is_opening: bool = False
+    lead: Picture | None = None  # the lead image (front matter `image`, a file of the bundle)
+    image_paths: tuple[str, ...] = ()  # in the site: every file made from the article's images
+    image_hosts: tuple[str, ...] = ()  # other hosts its body shows images from (images.remote: allow)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
     _lazy: Any = field(default=None, repr=False, compare=False)  # see FilledOnUse
 
@@ -81,7 +90,7 @@ class Entry(FilledOnUse):
         translate is not asked here: a build asks this of every entry, and the summary is not in
         the saved state's index, so asking would load every article.)"""
         e = self.english
-        return e.title_by != "editor" or e.summary_by != "editor"
+        return e.title_by != "editor" or e.summary_by != "editor" or e.caption_by == ""
 
     @property
     def source_link(self) -> str:
@@ -101,7 +110,8 @@ class Entry(FilledOnUse):
         parts = (a.slug, a.title, a.date.isoformat(), a.source, a.source_url, a.category,
                  "\x1f".join(a.tags), a.image, a.author, repr(sorted(a.extra.items(), key=str)),
                  self.summary, e.title, e.summary, e.title_by, e.summary_by, e.model, repr(e.held),
-                 repr(self.dates))
+                 repr(self.dates), e.caption, e.caption_by, a.image_caption, a.image_credit, a.image_credit_en,
+                 repr(self.lead))
         digest = hashlib.blake2b("\x1e".join(parts).encode(), digest_size=16)
         digest.update(self.html_utf8)
         value = digest.hexdigest()
@@ -129,12 +139,14 @@ def share_values(entry: Entry, canon: dict) -> None:
         entry.english = PENDING
 
 
-def editors_english(title: str, summary: str) -> English:
-    """The English the editors wrote, field by field (PENDING when they wrote none)."""
+def editors_english(title: str, summary: str, caption: str = "", has_caption: bool = False) -> English:
+    """The English the editors wrote, field by field (PENDING when they wrote none). `caption`:
+    the lead image's English caption; `has_caption`: whether there is an Arabic one."""
     if not (title or summary):
         return PENDING
+    caption_by = "editor" if caption else ("" if has_caption else "none")
     return English(title=title, summary=summary, title_by="editor" if title else "",
-                   summary_by="editor" if summary else "")
+                   summary_by="editor" if summary else "", caption=caption, caption_by=caption_by)
 
 
 def category_slug(key: str) -> str:
@@ -147,12 +159,34 @@ def is_opening(summary: str, text: str) -> bool:
     return bool(head) and text.split(maxsplit=len(head))[:len(head)] == head
 
 
+def summary_of(article: Article, config: Config) -> str:
+    """The article's Arabic summary, as prepare() makes it, without its images (`check` needs
+    only this)."""
+    return article.summary or summary_text(render_markdown(article.body, config.allow_html)[1],
+                                           config.summary_words, title=article.title)
+
+
 def prepare(article: Article, config: Config) -> Entry:
-    """Everything per article that does not need the other articles or the translation model."""
+    """Everything per article that does not need the other articles or the translation model.
+    Raises ContentError when an image of its bundle cannot be used."""
+    from digest.bundles import pictures_for, with_pictures
+    from digest.problems import ContentError, Problem
+
+    found, problems = pictures_for(article.path, article.image, article.image_line, article.body,
+                                   article.body_line, config)
+    if problems:
+        raise ContentError([Problem(article.path, line, message) for line, message in problems])
     html, text = render_markdown(article.body, config.allow_html)
+    html = with_pictures(html, found.body)
+    hosts: tuple[str, ...] = ()
+    if config.images.remote == "allow" and "//" in article.body:
+        from digest.markup import hosted_images
+
+        hosts = tuple(sorted({host for _, host in hosted_images(article.body, config.allow_html)}))
     summary = article.summary or summary_text(text, config.summary_words, title=article.title)
     local = article.date.astimezone(config.tz)
-    english = editors_english(article.title_en, article.summary_en)
+    english = editors_english(article.title_en, article.summary_en, article.image_caption_en,
+                              bool(article.image_caption))
     dates = {
         lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
         for lang in ("ar", "en")
@@ -160,7 +194,8 @@ def prepare(article: Article, config: Config) -> Entry:
     return Entry(article=article, html_utf8=html.encode(), summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
                  dates=dates, english=english, order=(-article.date.timestamp(), article.slug),
-                 summary_is_opening=is_opening(summary, text))
+                 summary_is_opening=is_opening(summary, text), lead=found.lead, image_paths=found.paths(),
+                 image_hosts=hosts)
 
 
 def prepare_to_keep(article: Article, config: Config) -> Entry:

@@ -79,7 +79,10 @@ def feed_items(entries: list[Entry], lang: str, config: Config) -> list[tuple[st
             if english.machine:  # a reader of the feed is told who wrote what, as on the page
                 description = f"{description} ({provenance(english)})".lstrip()
         category = config.category_name(a.category, lang) if a.category else ""
-        out.append((entry.slug, rfc822_date(a.date), title, description, category))
+        # The lead image as an enclosure: its largest JPEG, which every feed reader shows.
+        big = entry.lead.largest_jpeg if entry.lead is not None else None
+        image = ("/" + big.path, str(big.size)) if big is not None else ("", "")
+        out.append((entry.slug, rfc822_date(a.date), title, description, category, *image))
     return out
 
 
@@ -120,7 +123,7 @@ def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
          type="application/rss+xml")
     if items:
         _sub(channel, "lastBuildDate", items[0][1])
-    for slug, date, title, description, category in items:
+    for slug, date, title, description, category, image, image_size in items:
         item = _sub(channel, "item")
         link = config.url(article_url(lang, slug))
         _sub(item, "title", title)
@@ -132,6 +135,8 @@ def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
             _sub(item, "description", html.escape(description, quote=False))
         if category:
             _sub(item, "category", category)
+        if image:
+            _sub(item, "enclosure", url=config.url(image), length=image_size, type="image/jpeg")
     return _serialise(rss)
 
 

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from digest import cachefile
+
 try:
     from argostranslate import settings as argos_settings
 except ImportError:  # an install without it: nothing can be found, and installing says why
@@ -206,9 +208,7 @@ def _fingerprint(model: Model, memo: Path | None, keep: bool) -> str:
         known[str(model.path)] = {"stamps": stamps, "digest": value}
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
-            tmp = memo.with_name(f".{memo.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(known), encoding="utf-8")
-            os.replace(tmp, memo)
+            cachefile.write_atomic(memo, json.dumps(known).encode())
         except OSError:
             pass  # only a memo: the next build hashes again
     return value
@@ -444,7 +444,6 @@ def _resolve(url: str, timeout: float) -> None:
     seconds on a machine without network.
     """
     import socket
-    import threading
 
     host = urllib.parse.urlsplit(url).hostname
     if not host:

@@ -8,15 +8,18 @@ what goes into it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from digest.config import LANGS, Config
+from digest.entries import Entry
 from digest.incremental.keys import static_key
 from digest.output import SiteWriter, commit_patch, same_file
 from digest.pages import Page, Plan
 from digest.placement import MARKER, MARKER_TEXT
+from digest.problems import ContentError, Problem
 from digest.progress import Progress
 from digest.render import Renderer
 from digest.workers import map_forked, ranges
@@ -126,6 +129,19 @@ def write_site_files(writer: SiteWriter, renderer: Renderer, plan: Plan, config:
             writer.write(relpath, make())
     writer.write(MARKER, MARKER_TEXT)
     return SiteFiles([*makers, MARKER, *(writer.copy_tree(theme, "theme") if theme.is_dir() else [])], keys)
+
+
+def write_images(writer: SiteWriter, entries: list[Entry], live: Path, root: Path, cache: Path) -> list[str]:
+    """The files made from the articles' images (from the cache folder) and static/; returns
+    their paths in the site, published and removed with the build's other site files."""
+    from digest import images, static
+
+    try:
+        made = images.publish_paths(sorted({p for e in entries for p in e.image_paths}), writer, live)
+    except images.ImageError as exc:
+        raise ContentError([Problem(str(cache), 1, str(exc))]) from None
+    images.tidy_cache(time.time())
+    return made + static.copy(writer, root)
 
 
 def patch_in(writer: SiteWriter, work: Path, output: Path, gone_pages: list[str] | None, todo: list[Page],

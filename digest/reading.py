@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
+from digest.bundles import bundle_stamp, is_index
 from digest.config import Config, key_lines
 from digest.content import Article, check_unique_slugs, content_files, field_line, read_article
 from digest.incremental.keys import stamp, stamp_of
@@ -54,7 +55,8 @@ def scan(content: Path) -> Scan:
     files: list[tuple[str, tuple[int, int, int] | None]] = []
     for path in paths:
         try:
-            files.append((path, stamp(path)))
+            # A bundle's article is stamped with every file beside it.
+            files.append((path, bundle_stamp(path, stamp(path)) if is_index(path) else stamp(path)))
         except OSError:
             files.append((path, None))
     return Scan(files, problems, bool(links))
@@ -103,7 +105,8 @@ class Scanner:
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
-            files[at] = (files[at][0], stamp_of(st))
+            own = stamp_of(st)
+            files[at] = (files[at][0], bundle_stamp(files[at][0], own) if is_index(files[at][0]) else own)
         return Scan(files, last.problems, False)
 
 
@@ -152,8 +155,11 @@ def check_site(read: Read, config: Config, settings_file: Path, base_url: str | 
     """What holds across articles and settings: unique slugs, editors' English older than the
     Arabic, a base URL with a path. Raises ContentError with every error found (and the
     warnings); returns the warnings otherwise."""
-    problems = read.problems + check_unique_slugs(read.articles) + _base_url_problems(config, settings_file,
-                                                                                       base_url)
+    from digest import static
+
+    problems = read.problems + check_unique_slugs(read.articles) \
+        + _base_url_problems(config, settings_file, base_url) \
+        + static.problems(config, settings_file.resolve().parent, settings_file)
     for article in read.articles:
         if article.title_en and article.source_hash and article.source_hash != article.arabic_hash():
             line = field_line(Path(article.path), "source_hash") or 1  # read again: seldom needed
@@ -197,7 +203,10 @@ def _read_one(path: str, job: _Reading) -> ReadFile:
         return article, problems, None
     from digest.entries import prepare_to_keep
 
-    return article, problems, prepare_to_keep(article, job.config)
+    try:
+        return article, problems, prepare_to_keep(article, job.config)
+    except ContentError as exc:  # an image of the bundle cannot be used
+        return None, problems + exc.problems, None
 
 
 def _read_range(job: _Reading, bounds: tuple[int, int]) -> list:
@@ -214,12 +223,16 @@ def _read_all(files: list[str], config: Config, jobs: int, prepare: bool, drafts
               progress: bool | None, spool: Spool | None) -> list[ReadFile]:
     """_read_one() for many files, over all cores when there are enough of them."""
     jobs = jobs or os.cpu_count() or 1
-    job = _Reading(files, config, prepare, drafts, jobs > 1 and len(files) >= PARALLEL_MIN_ARTICLES)
+    # A bundle's images cost hundreds of times its text, so two bundles are worth the workers,
+    # one bundle to a task.
+    bundles = sum(1 for path in files if is_index(path))
+    in_workers = jobs > 1 and (len(files) >= PARALLEL_MIN_ARTICLES or bundles >= 2)
+    job = _Reading(files, config, prepare, drafts, in_workers)
     meter = Progress(len(files), "reading", "article", progress, PROGRESS_MIN_ITEMS)
     out: list[ReadFile] = []
     try:
-        for part in map_forked(_read_range, job, ranges(len(files), jobs if job.in_workers else 1),
-                               jobs if job.in_workers else 1):
+        tasks = ranges(len(files), jobs if in_workers else 1, least=1 if bundles >= 2 else 25)
+        for part in map_forked(_read_range, job, tasks, jobs if in_workers else 1):
             meter.update(len(part))
             if not job.in_workers:
                 out.extend(part)

@@ -24,6 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from digest import cachefile, i18n
+from digest.bundles import BODY_SIZES, TEASER_SIZES, picture_html
 from digest.config import Config
 from digest.content import has_host
 from digest.entries import Entry
@@ -43,7 +44,7 @@ TEASER_MEMO_MAX = 20_000
 
 class Renderer:
     def __init__(self, templates: Path, config: Config, messages: dict[str, dict[str, str]],
-                 compiled: Path | None = None):
+                 compiled: Path | None = None, default_image: tuple[str, int, int] | None = None):
         """`compiled`: a folder to keep compiled templates in, so that a build which renders a
         few pages does not spend most of its time compiling the templates again."""
         self.config = config
@@ -87,6 +88,12 @@ class Renderer:
             image_url=lambda url: config.url(url) if url.startswith("/") and not url.startswith("//") else (
                 url if url.startswith("https://") and has_host(url) and safe_url(url) else ""),
             news_article=self.news_article,
+            # Images (digest.bundles): a <picture> of a processed image, and the site's default.
+            picture=lambda pic, alt, sizes, lead=False, cls="": Markup(
+                picture_html(pic, alt, base_path + "/", sizes, lead, cls)),
+            default_image=default_image,
+            teaser_sizes=TEASER_SIZES,
+            body_sizes=BODY_SIZES,
             article_url=article_url,
             day_url=day_url,
             home_url=home_url,
@@ -112,6 +119,25 @@ class Renderer:
         }
         if a.author:
             data["author"] = {"@type": "Person", "name": a.author}
+        if self.env.globals["default_image"]:
+            path, width, height = self.env.globals["default_image"]
+            data["publisher"]["logo"] = {"@type": "ImageObject", "url": config.url(path),
+                                         "width": width, "height": height}
+        if entry.lead is not None:
+            big = entry.lead.largest_jpeg
+            caption = a.image_caption if lang == "ar" else entry.english.caption
+            image: dict[str, Any] = {"@type": "ImageObject", "url": config.url("/" + big.path),
+                                     "contentUrl": config.url("/" + big.path),
+                                     "width": big.width, "height": big.height}
+            if caption:
+                image["caption"] = caption
+            credit = a.image_credit_en if lang == "en" and a.image_credit_en else a.image_credit
+            if credit:
+                image["creditText"] = credit
+            data["image"] = [image]
+        elif self.env.globals["default_image"]:
+            path, width, height = self.env.globals["default_image"]
+            data["image"] = [{"@type": "ImageObject", "url": config.url(path), "width": width, "height": height}]
         if lang == "en":
             data["translationOfWork"] = {"@id": ar_url, "inLanguage": "ar"}
         elif entry.has_english:

@@ -245,10 +245,10 @@ class Preview:
         self.hub.publish(BROKEN, overlay_html(problems))
 
     def watched(self) -> list[Path]:
-        """Content, templates and theme folders (the settings file is polled)."""
+        """Content, templates, theme and static folders (the settings file is polled)."""
         found: list[Path] = []
         for path in sorted({p.resolve() for p in (self.options.content, self.options.templates,
-                                                  self.options.theme) if p.is_dir()}):
+                                                  self.options.theme, self.options.root / "static") if p.is_dir()}):
             if not any(path.is_relative_to(f) for f in found):
                 found.append(path)
         return found

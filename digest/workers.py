@@ -50,10 +50,10 @@ def map_forked(work: Callable[[S, T], R], shared: S, tasks: Iterable[T], jobs: i
         _JOB = None
 
 
-def ranges(count: int, jobs: int) -> list[tuple[int, int]]:
+def ranges(count: int, jobs: int, least: int = 25) -> list[tuple[int, int]]:
     """Ranges of `count` items small enough to balance the workers and to show progress, big
-    enough to be cheap."""
-    step = max(25, count // (jobs * 8)) if count else 1
+    enough to be cheap (at least `least` items each, but for the last)."""
+    step = max(least, count // (jobs * 8)) if count else 1
     return [(i, min(i + step, count)) for i in range(0, count, step)]
 
 

@@ -149,7 +149,8 @@ def test_an_image_from_a_host_is_a_warning_at_its_line(empty_project):
     path = empty_project.write("a.md", article(body=BODY))
     done = empty_project.build()
     why = ("is blocked by the pages' Content-Security-Policy wherever they are served from another host "
-           "(img-src 'self'); copy it into theme/ and link it as /theme/<file>")
+           "(img-src 'self'); save it in the article's folder (a page bundle) and link it by its name, "
+           "or set images.remote: allow")
     assert [line for line in done.stderr.splitlines() if "Content-Security-Policy" in line] == [
         f"content/a.md:{at(path, 'cdn.example.com')}: warning: image from cdn.example.com {why}",
         f"content/a.md:{at(path, 'localhost:8000')}: warning: image from localhost:8000 {why}",

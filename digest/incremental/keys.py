@@ -8,9 +8,10 @@ When X changes → what is made again (the key that notices):
 - the project's code, STATE_VERSION, or a library whose output is kept (markdown-it, nh3,
   PyYAML, Jinja2, MarkupSafe) → every article read and prepared, every page rendered (`code_key`)
 - site.yaml → every article prepared again (`prepared_key`)
-- a template, or `--base-url` → every page rendered again (`pages_key`)
-- any of those, the theme, the installed models, drafts/strict, or a content file's name or
-  stamp → the build runs; when none changed it stops after the scan (`site_fingerprint`)
+- a template, `--base-url` or the default image → every page rendered again (`pages_key`)
+- any of those, the theme, static/, the installed models, drafts/strict, or a content file's
+  name or stamp (a bundle's: with its images') → the build runs; when none changed it stops
+  after the scan (`site_fingerprint`)
 - a content file's mtime, size or inode → that file is read again (`stamp`)
 - anything an article's pages show → its two pages rendered again (`Entry.fingerprint`, in
   digest.entries)
@@ -18,6 +19,8 @@ When X changes → what is made again (the key that notices):
   page keys, in digest.pages)
 - what a feed, the sitemap, robots.txt, the 404 or the root page shows → that file made again
   (`static_key`)
+- an image's bytes, the images settings or Pillow's version → that image processed again
+  (digest.images names processed files by them)
 - the model's code, version or files, a decoding setting, the device, or the CTranslate2,
   SentencePiece or argostranslate version → its sentences translated again (`translation_key`;
   digest.tcache keeps translations by it)
@@ -101,19 +104,21 @@ def templates_key(templates: Path) -> str:
     return digest.hexdigest()
 
 
-def pages_key(prepared: str, base_url: str | None, templates: Path) -> str:
+def pages_key(prepared: str, base_url: str | None, templates: Path, site_image: str) -> str:
     """What every page depends on besides its own content: the prepared articles' settings,
-    a base URL given on the command line, and the templates."""
-    return _hash(prepared, base_url) + templates_key(templates)
+    a base URL given on the command line, the templates and the site's default image (its
+    path and size: see digest.static.key)."""
+    return _hash(prepared, base_url) + templates_key(templates) + site_image
 
 
 def site_fingerprint(pages: str, theme: Path, drafts: bool, strict: bool, content: Path,
-                     files: Iterable[tuple[str, tuple | None]], models: object) -> str:
-    """Equal fingerprints mean an identical site: the same pages_key, theme, models and options,
-    and the same content files with the same stamps (None: the file cannot be read)."""
+                     files: Iterable[tuple[str, tuple | None]], models: object, static: object) -> str:
+    """Equal fingerprints mean an identical site: the same pages_key, theme, models, options and
+    static/ files (their stamps), and the same content files with the same stamps (None: the
+    file cannot be read)."""
     theme_files = sorted((str(p), stamp(p)) for p in theme.rglob("*") if p.is_file()) if theme.is_dir() else []
-    digest = hashlib.blake2b(_hash(pages, drafts, theme_files, models, str(content.resolve()), strict).encode(),
-                             digest_size=16)
+    digest = hashlib.blake2b(_hash(pages, drafts, theme_files, models, str(content.resolve()), strict,
+                                   static).encode(), digest_size=16)
     names, stamps = [], []
     for path, st in files:
         names.append(path)

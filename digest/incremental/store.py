@@ -46,7 +46,8 @@ _UNREADABLE = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError
 # English), sorting, planning the pages, the sitemap and the feeds' keys. An entry's fingerprint
 # is kept too. Anything else waits in the article's pickle until a page shows it.
 ARTICLE_INDEX = ("path", "slug", "date", "category", "draft", "title_en", "source_hash", "arabic_digest")
-ENTRY_INDEX = ("day", "category_slug", "order")  # and its article, English and fingerprint
+# image_paths: every build publishes the files made from every article's images.
+ENTRY_INDEX = ("day", "category_slug", "order", "image_paths")  # and its article, English and fingerprint
 _ARTICLE_REST = tuple(f.name for f in fields(Article) if f.name not in (*ARTICLE_INDEX, "_lazy"))
 _ENTRY_REST = tuple(f.name for f in fields(Entry)
                     if f.name not in (*ENTRY_INDEX, "article", "english", "_print", "_lazy"))
@@ -367,7 +368,7 @@ def _records(index: dict[str, tuple], pickles: _PickleFile) -> tuple[dict[str, t
         files[shown] = (stamp, article, problems)
         if entry_values is not None:
             entry = new_entry(Entry)
-            entry.day, entry.category_slug, entry.order, english, fingerprint = entry_values
+            entry.day, entry.category_slug, entry.order, entry.image_paths, english, fingerprint = entry_values
             entry.article, entry.english = article, english or PENDING
             entry._print, entry._lazy = (entry.english, fingerprint), saved
             entries[article.path] = (article, entry)
