@@ -205,13 +205,15 @@ def profile(site: Path, edits: int = 5) -> None:
                 spent[name] += time.perf_counter() - started
         return wrapper
 
-    for owner, name in ((B.Builder, "_prepare"), (Renderer, "render"), (Renderer, "render_template")):
+    from digest import feeds, pages
+    from digest.incremental import keys
+
+    for owner, name in ((B.Builder, "_entries"), (B.Builder, "_read_and_prepare"), (Renderer, "render"),
+                        (Renderer, "render_template"), (B, "read_content"), (B, "check_site"),
+                        (B, "site_fingerprint"), (B, "pages_key"), (B.manifest, "read"), (B.manifest, "write"),
+                        (keys, "templates_key"), (pages, "plan_pages"), (feeds, "rss_feed"), (feeds, "sitemap")):
         if hasattr(owner, name):  # the build's internals move on; time what is there
-            setattr(owner, name, timed(f"{owner.__name__}.{name}", getattr(owner, name)))
-    for name in ("scan", "load", "_inputs_key", "_fingerprint", "_read_manifest", "plan_pages", "_write_pages",
-                 "rss_feed", "sitemap", "_write_manifest", "templates_key"):
-        if hasattr(B, name):
-            setattr(B, name, timed(name, getattr(B, name)))
+            setattr(owner, name, timed(f"{getattr(owner, '__name__', owner)}.{name}", getattr(owner, name)))
 
     options = B.BuildOptions(content=Path("content"), output=Path("out"), cache=Path("cache"),
                              config=Path("site.yaml"), base_url="http://127.0.0.1:8000/", in_place=True,

@@ -31,6 +31,7 @@ from digest.workers import freeze_once
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts faster without them.
 if TYPE_CHECKING:
+    from digest.english import EnglishPass
     from digest.entries import Entry
     from digest.incremental.store import ArticleStore, Spool
     from digest.pages import Plan, SiteKeys
@@ -82,12 +83,6 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def phase(self, name: str, since: float) -> float:
-        """Record the time spent in a phase since `since`; returns now for the next phase."""
-        now = time.perf_counter()
-        self.phases[name] = self.phases.get(name, 0.0) + now - since
-        return now
-
     def summary_line(self) -> str:
         line = (f"built {self.articles} articles, {self.pages} pages in {self.seconds:.2f}s; "
                 f"translated {self.translated} sentences ({self.cached} cached, {self.held} held back)")
@@ -116,6 +111,22 @@ def load(options: BuildOptions) -> Loaded:
     read = read_content(scan(options.content), {}, config, jobs=options.jobs, drafts=options.drafts,
                         progress=options.progress)
     return Loaded(config, read.articles, check_site(read, config, options.config, options.base_url))
+
+
+class Clock:
+    """The seconds each phase of a build takes, for `--timings`: lap(name) ends a phase."""
+
+    def __init__(self, phases: dict[str, float]):
+        self.phases = phases
+        self.started = self.mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self.mark
+        self.mark = now
+
+    def since_start(self) -> float:
+        return time.perf_counter() - self.started
 
 
 class _Keys(NamedTuple):
@@ -236,8 +247,8 @@ class Builder:
     def _build(self, changed: Collection[str] | None) -> BuildResult:
         """The checklist. Each stage takes the values the last one returned."""
         options = self.options
-        started = time.perf_counter()
         result = BuildResult()
+        clock = Clock(result.phases)
         place = output_place(options)  # before anything is read or written
         clean_leftovers(place.work, place.output)
         config = load_config(options.config, options.base_url)
@@ -249,21 +260,27 @@ class Builder:
         keys = self._keys(found, config)
         manifest_file = manifest_path(options.cache, options.output)
         previous = manifest.read(manifest_file, place.output)
-        mark = result.phase("scan", started)
+        clock.lap("scan")
         if self._nothing_changed(previous, keys):
             assert previous is not None
-            return _as_before(previous, result, started)
+            return _as_before(previous, clock)
         self.translations_landed = False
 
         self._load_state(keys.prepared)
-        mark = result.phase("state", mark)
+        clock.lap("state")
 
-        entries, result.warnings = self._read_and_prepare(found, config)
+        entries, result.warnings = self._read_and_prepare(found, config, clock)
         renderer = self.renderer(config, keys.pages)
-        mark = result.phase("read", mark)
 
-        entries = self._translate(entries, config, result)
-        mark = result.phase("translate", mark)
+        from digest.english import held_back
+
+        entries, english = self._translate(entries, config)
+        result.translated, result.cached, result.untranslated = english.translated, english.cached, \
+            english.untranslated
+        result.notes += english.notes
+        result.warnings += english.warnings
+        result.held = held_back(entries)
+        clock.lap("translate")
 
         freeze_once()
         from digest.pages import PlanMemo, SiteKeys, plan_pages
@@ -272,10 +289,10 @@ class Builder:
         # on (settings, templates).
         old_keys = SiteKeys(*previous.page_keys) if previous and previous.pages_key == keys.pages else None
         plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous.shape, old_keys))
-        mark = result.phase("plan", mark)
+        clock.lap("plan")
 
-        published = self._publish(place, plan, renderer, config, keys, previous, old_keys, result)
-        mark = result.phase("publish", mark)
+        published = self._publish(place, plan, renderer, config, keys, previous, old_keys, clock)
+        result.rendered, result.reused = published.rendered, len(published.page_keys) - published.rendered
 
         result.articles = len(entries)
         result.pages = len(published.page_keys) + 2
@@ -287,8 +304,8 @@ class Builder:
             untranslated=len(result.untranslated)))
         if self.save_each_build:
             self._save_formats()  # render workers formatted day headings too
-        result.phase("manifest", mark)
-        result.seconds = time.perf_counter() - started
+        clock.lap("manifest")
+        result.seconds = clock.since_start()
         return result
 
     def _keys(self, found: Scan, config: Config) -> _Keys:
@@ -337,7 +354,7 @@ class Builder:
         i18n.remember(saved)
         self._formats_saved = len(saved)  # what this cache folder holds; the memo may hold more
 
-    def _read_and_prepare(self, found: Scan, config: Config) -> tuple[list[Entry], list[Problem]]:
+    def _read_and_prepare(self, found: Scan, config: Config, clock: Clock) -> tuple[list[Entry], list[Problem]]:
         """The entries to publish, sorted, and the warnings; raises ContentError. What the
         build learnt is saved before it goes on (translating may take minutes, and be
         interrupted), whether or not it goes on to publish."""
@@ -354,7 +371,9 @@ class Builder:
             self.records = read.records
             self._ready.update(read.prepared)
             warnings = check_site(read, config, options.config, options.base_url)
+            clock.lap("read")
             entries = sort_entries(self._entries(read.articles, config))
+            clock.lap("prepare")
             self._unsaved = True
             if self.save_each_build:
                 self._save_articles()
@@ -362,6 +381,7 @@ class Builder:
             if self._spool is not None:  # not taken by a save: the build failed before it
                 self._spool.discard()
                 self._spool = None
+        clock.lap("save")
         return entries, warnings
 
     def _entries(self, articles: list[Article], config: Config) -> list[Entry]:
@@ -393,18 +413,15 @@ class Builder:
             del self.entries[gone]
         return out
 
-    def _translate(self, entries: list[Entry], config: Config, result: BuildResult) -> list[Entry]:
-        """The entries with machine English (see digest.english), saved as soon as it is made."""
-        from digest.english import held_back, translate_entries
+    def _translate(self, entries: list[Entry], config: Config) -> tuple[list[Entry], EnglishPass]:
+        """The entries with machine English (see digest.english), saved as soon as it is made,
+        and what the pass did."""
+        from digest.english import translate_entries
 
         options = self.options
         english = translate_entries(entries, config, options.cache, strict=options.strict,
                                     settings_file=options.config, progress=options.progress,
                                     cached_only=self.translate_later)
-        result.translated, result.cached, result.untranslated = english.translated, english.cached, \
-            english.untranslated
-        result.notes += english.notes
-        result.warnings += english.warnings
         for path, entry in english.replaced.items():
             self.entries[path] = (entry.article, entry)  # a new entry: the store saves it
         if english.replaced:
@@ -412,11 +429,10 @@ class Builder:
             if self.save_each_build:
                 self._save_articles()
             entries = [english.replaced.get(e.article.path, e) for e in entries]
-        result.held = held_back(entries)
-        return entries
+        return entries, english
 
     def _publish(self, place: Place, plan: Plan, renderer: Renderer, config: Config, keys: _Keys,
-                 previous: Manifest | None, old_keys: SiteKeys | None, result: BuildResult) -> _Published:
+                 previous: Manifest | None, old_keys: SiteKeys | None, clock: Clock) -> _Published:
         """Render the pages whose keys changed, make the site files, and put them in place.
 
         A few pages changed: stage only those and move them in one by one. Most changed: stage
@@ -439,10 +455,12 @@ class Builder:
                               and not writer.link_from(out, path)]
                 todo = plan.pages(stale)
                 render_pages(todo, renderer, writer, options.jobs, options.progress)
+                clock.lap("render")
                 files = write_site_files(writer, renderer, plan, config, options.theme, out, keys.pages,
                                          previous.static_keys if previous else {})
                 files = files._replace(paths=files.paths + write_images(writer, plan.entries, out, options.root,
                                                                         options.cache))
+                clock.lap("feeds")
                 if one_by_one:
                     # The manifest describes the live site: there is none while that changes.
                     manifest_path(options.cache, options.output).unlink(missing_ok=True)
@@ -453,26 +471,23 @@ class Builder:
             except BaseException:
                 discard(writer.root)  # a site-sized folder: not kept until the next build
                 raise
-        result.rendered, result.reused = len(todo), len(page_keys) - len(todo)
-        return _Published(page_keys, files)
+        clock.lap("swap")
+        return _Published(page_keys, files, len(todo))
 
 
 class _Published(NamedTuple):
     page_keys: SiteKeys
     files: SiteFiles
+    rendered: int  # pages rendered (the others were kept)
 
 
-def _as_before(previous: Manifest, result: BuildResult, started: float) -> BuildResult:
+def _as_before(previous: Manifest, clock: Clock) -> BuildResult:
     """The result of a build that found nothing changed: the last build's counts, notes and
     the warnings that still hold."""
     now = time.time()
-    result.unchanged = True
-    result.articles, result.pages = previous.articles, previous.pages
-    result.notes = previous.notes
-    result.warnings = [w for w in previous.warnings if w.holds(now)]
-    result.held = previous.held
-    result.seconds = time.perf_counter() - started
-    return result
+    return BuildResult(articles=previous.articles, pages=previous.pages, held=previous.held, unchanged=True,
+                       notes=previous.notes, warnings=[w for w in previous.warnings if w.holds(now)],
+                       phases=clock.phases, seconds=clock.since_start())
 
 
 def build(options: BuildOptions) -> BuildResult:

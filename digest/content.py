@@ -73,7 +73,7 @@ class FilledOnUse:
 
     def __getattr__(self, name: str) -> Any:
         saved = object.__getattribute__(self, "_lazy")
-        if saved is None:
+        if saved is None or name.startswith("__"):  # a protocol probe (__html__...) is no field
             raise AttributeError(name)
         saved[0].fill(self, saved)
         return object.__getattribute__(self, name)
@@ -138,10 +138,10 @@ def split_front_matter(text: str) -> tuple[str, str, int] | str:
 def title_and_body(path: str | Path) -> tuple[str | None, str]:
     """`(title, body)` of an article file, unchecked, or of a plain-text file (which may start
     with a byte order mark, as the EASC corpus does): what the summarizer's command line reads."""
-    text = Path(path).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    parts = split_front_matter(text)
+    text = Path(path).read_text(encoding="utf-8-sig")
+    parts = split_front_matter(text.replace("\r\n", "\n"))
     if isinstance(parts, str):
-        return None, text
+        return None, text  # plain text, as it is
     front, body, _ = parts
     try:
         meta = yaml.load(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}

@@ -36,6 +36,7 @@ def map_forked(work: Callable[[S, T], R], shared: S, tasks: Iterable[T], jobs: i
     if jobs == 1:
         for task in tasks:
             yield work(shared, task)
+            i18n.new_formats()  # kept here already: only the list of what is new is emptied
         return
     import multiprocessing  # only for a big build: imported on demand
 

@@ -553,19 +553,19 @@ def test_reinstalling_a_library_that_shapes_the_output_rebuilds_everything(tmp_p
     sanitizer's security fix) must reach every page, not only the articles edited since."""
     import sys
 
-    import digest.incremental.keys as build
+    from digest.incremental import keys
 
     package = tmp_path / "libs" / "fake_sanitizer"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "libs"))
-    monkeypatch.setattr(build, "OUTPUT_LIBRARIES", (*build.OUTPUT_LIBRARIES, "fake_sanitizer"))
-    monkeypatch.setattr(build, "code_key", build.code_key.__wrapped__)  # not the process's memo
-    before = build.code_key()
-    assert build.code_key() == before
+    monkeypatch.setattr(keys, "OUTPUT_LIBRARIES", (*keys.OUTPUT_LIBRARIES, "fake_sanitizer"))
+    monkeypatch.setattr(keys, "code_key", keys.code_key.__wrapped__)  # not the process's memo
+    before = keys.code_key()
+    assert keys.code_key() == before
     (package / "__init__.py").unlink()  # as pip replaces a package's files
     (package / "__init__.py").write_text("VERSION = 2.0\n", encoding="utf-8")  # and another size
-    assert build.code_key() != before
+    assert keys.code_key() != before
     assert "fake_sanitizer" not in sys.modules  # found, never imported
 
 
@@ -586,7 +586,7 @@ def test_a_compiled_templates_folder_removed_under_a_build_does_not_fail_it(tmp_
 
 def test_a_build_over_two_workers_writes_the_site_one_process_writes(empty_project):
     """Forked workers render the pages while this process makes the article pages' folders and
-    hands them their tasks (see _render_pages): byte for byte the site of a build in one process."""
+    hands them their tasks (see publish.render_pages): byte for byte the site of a build in one process."""
     from digest.publish import PARALLEL_MIN_PAGES
     from digest.reading import PARALLEL_MIN_ARTICLES
 
