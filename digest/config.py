@@ -244,42 +244,36 @@ def _checked(key: str, value: Any, path: Path, line: int, problems: list[Problem
     return value
 
 
+def _settings_group(name: str, value: Any, rules: dict, path: Path, lines: dict[str, int], line: int,
+                    problems: list[Problem]) -> bool:
+    """Check a group of settings (`translation:`, `images:`) against its rules, each problem at
+    its own line; whether it is sound."""
+    if not isinstance(value, dict):
+        problems.append(Problem(str(path), line, f"'{name}' must be a mapping of settings"))
+        return False
+    found = len(problems)
+    for key, setting in value.items():
+        where = lines.get(f"{name}.{key}", line)
+        rule = rules.get(key)
+        if rule is None:
+            problems.append(Problem(str(path), where, f"unknown {name} setting '{key}'"
+                                    f"{_did_you_mean(key, list(rules))} (known: {', '.join(rules)})"))
+        elif not rule[0](setting):
+            problems.append(Problem(str(path), where, f"{name} {key} must be {rule[1]}, not {setting!r}"))
+    return len(problems) == found
+
+
 def _translation(value: Any, path: Path, lines: dict[str, int], line: int,
                  problems: list[Problem]) -> TranslationConfig:
-    if not isinstance(value, dict):
-        problems.append(Problem(str(path), line, "'translation' must be a mapping of settings"))
-        return TranslationConfig()
-    found = len(problems)
-    if value.get("quality") is False:  # YAML 1.1 reads an unquoted `off` as false
+    if isinstance(value, dict) and value.get("quality") is False:  # YAML 1.1 reads an unquoted `off` as false
         value = {**value, "quality": "off"}
-    for key, setting in value.items():
-        where = lines.get(f"translation.{key}", line)
-        rule = _TRANSLATION_RULES.get(key)
-        if rule is None:
-            known = ", ".join(_TRANSLATION_RULES)
-            problems.append(Problem(str(path), where, f"unknown translation setting '{key}'"
-                                    f"{_did_you_mean(key, list(_TRANSLATION_RULES))} (known: {known})"))
-        elif not rule[0](setting):
-            problems.append(Problem(str(path), where, f"translation {key} must be {rule[1]}, not {setting!r}"))
-    if len(problems) > found:
+    if not _settings_group("translation", value, _TRANSLATION_RULES, path, lines, line, problems):
         return TranslationConfig()
     return TranslationConfig(**value)
 
 
 def _images(value: Any, path: Path, lines: dict[str, int], line: int, problems: list[Problem]) -> ImagesConfig:
-    if not isinstance(value, dict):
-        problems.append(Problem(str(path), line, "'images' must be a mapping of settings"))
-        return ImagesConfig()
-    found = len(problems)
-    for key, setting in value.items():
-        where = lines.get(f"images.{key}", line)
-        rule = _IMAGES_RULES.get(key)
-        if rule is None:
-            problems.append(Problem(str(path), where, f"unknown images setting '{key}'"
-                                    f"{_did_you_mean(key, list(_IMAGES_RULES))} (known: {', '.join(_IMAGES_RULES)})"))
-        elif not rule[0](setting):
-            problems.append(Problem(str(path), where, f"images {key} must be {rule[1]}, not {setting!r}"))
-    if len(problems) > found:
+    if not _settings_group("images", value, _IMAGES_RULES, path, lines, line, problems):
         return ImagesConfig()
     if "widths" in value:
         value = {**value, "widths": tuple(sorted(set(value["widths"])))}
