@@ -4,9 +4,9 @@
     python bench/same_output.py OLD_REV [--articles 5000] [--new REV]
 
 Checks out OLD_REV (and --new, or else this working tree) into temporary folders, builds the
-benchmark corpus (bench/work/content-N, made by bench/run.py) cold with each, from one copy of
-this tree's site.yaml, templates and theme and with no translation model, and compares the two
-output folders: the same files, with the same bytes. Exits 1 and lists the differences if not.
+benchmark corpus (bench/work/content-N, made by bench/run.py) cold with each, from OLD_REV's
+site.yaml, templates and theme and with no translation model, and compares the two output
+folders: the same files, with the same bytes. Exits 1 and lists the differences if not.
 A change meant to keep behaviour (a refactoring) runs this against the commit before it.
 """
 
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CHILD_ENV, ROOT, content_dir, site_snapshot
+from run import CHILD_ENV, ROOT, content_dir
 
 
 def checkout(rev: str, where: Path) -> Path:
@@ -59,7 +59,7 @@ def main() -> int:
             new = ROOT if args.new is None else checkout(args.new, work / "new-code")
             if args.new is not None:
                 trees.append(new)
-            site = site_snapshot()
+            site = old  # its site.yaml, templates/ and theme/: a refactoring changes none of them
             sites = [build(code, content, site, work / name) for code, name in ((old, "old"), (new, "new"))]
         finally:
             for tree in trees:
