@@ -33,6 +33,7 @@ from digest.output import (
 from digest.placement import MARKER, MARKER_TEXT, Place, check_output, shown_path
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
+from digest.sources import unknown_sources
 
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts in a third of the time without them.
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
     from digest.render import Renderer
     from digest.state import Spool, StateStore
 
-MANIFEST_VERSION = 7
-STATE_VERSION = 6
+MANIFEST_VERSION = 8  # browse: SiteKeys.extras (related lists) in "keys"
+STATE_VERSION = 7  # browse: tags and terms in the index
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
@@ -196,6 +197,7 @@ def load(options: BuildOptions, cache: dict[str, tuple] | None = None, config: C
     for gone in set(cache) - seen:
         del cache[gone]
     problems.extend(check_unique_slugs(articles))
+    problems.extend(unknown_sources(articles, config))  # browse: named sources
     for article in articles:
         if article.title_en and article.source_hash and article.source_hash != article.arabic_hash():
             line = field_line(Path(article.path), "source_hash") or 1  # read again: seldom needed
@@ -845,7 +847,7 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             "untranslated": len(result.untranslated),
             # A SiteKeys as plain values: unpickling the manifest, as a no-op build does, then
             # needs no import of digest.pages.
-            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english),
+            "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english, keys.extras),
             "static": static, "shape": plan.shape}  # see PlanMemo
     from digest import cachefile
 
@@ -953,12 +955,14 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
     Like a page, each file but the theme's has a key made of what it shows; one whose key is
     unchanged is linked in from the live site rather than made again. Returns the files' paths
     in the site, and their keys."""
-    from digest.feeds import feed_items, robots_txt, rss_feed, sitemap
+    from digest.feeds import feed_items, robots_txt, rss_feed, section_feeds, sitemap
 
     makers: dict[str, tuple[str, Callable[[], bytes]]] = {
         "index.html": (page_settings + repr(plan.english_edition), lambda: renderer.render_template(
             "index.html", "ar", page=None, english_edition=plan.english_edition).encode()),
-        "404.html": (page_settings, lambda: renderer.render_template("404.html", "ar", page=None).encode()),
+        # browse: the 404 page shows both languages' navigation.
+        "404.html": (page_settings + plan.nav_key,
+                     lambda: renderer.render_template("404.html", "ar", page=None, navs=plan.nav).encode()),
         "robots.txt": (page_settings, lambda: robots_txt(config)),
         "sitemap.xml": (page_settings + plan.shape, lambda: sitemap(plan.whole(), config)),
     }
@@ -967,6 +971,8 @@ def _write_static(writer: SiteWriter, renderer: Renderer, plan: Plan, config: Co
         shown = hashlib.blake2b(repr(items).encode(), digest_size=16).hexdigest()
         makers[f"{lang}/feed.xml"] = (page_settings + shown,
                                       lambda items=items, lang=lang: rss_feed(items, lang, config))
+    # browse: a feed per category and tag page.
+    makers.update((path, (page_settings + key, make)) for path, (key, make) in section_feeds(plan, config).items())
     old = previous.get("static_keys", {})
     keys = {}
     for relpath, (key, make) in makers.items():

@@ -11,6 +11,7 @@ from digest.config import Config
 from digest.content import Article, has_host
 from digest.i18n import long_date, short_time
 from digest.markup import render_markdown, safe_url
+from digest.related import terms_of
 from digest.slugs import ascii_slug
 from digest.summarize import summary_text
 
@@ -60,6 +61,7 @@ class Entry:
     # The summary is the body's own first sentences: the Arabic page then leaves out the summary
     # box, which would repeat the first paragraph; lists, feeds and metadata still show it.
     summary_is_opening: bool = False
+    terms: tuple[str, ...] = ()  # distinctive-word candidates for related articles (digest.related)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
     _lazy: Any = field(default=None, repr=False, compare=False)  # a stub's saved rest (digest.state)
 
@@ -153,11 +155,13 @@ def prepare(article: Article, config: Config) -> Entry:
     summary = article.summary or summary_text(text, config.summary_words, title=article.title)
     local = article.date.astimezone(config.tz)
     english = editors_english(article.title_en, article.summary_en)
-    dates = {
-        lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
-        for lang in ("ar", "en")
-    }
+    dates = {}
+    for lang in ("ar", "en"):
+        time = short_time(local, lang, config)
+        dates[lang] = long_date(local, lang, config) + " · " + time
+        dates[f"time_{lang}"] = time  # under a day heading, which says the date
+
     return Entry(article=article, html_utf8=html.encode(), summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
                  dates=dates, english=english, order=(-article.date.timestamp(), article.slug),
-                 summary_is_opening=is_opening(summary, text))
+                 summary_is_opening=is_opening(summary, text), terms=terms_of(article.title, summary))

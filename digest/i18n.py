@@ -105,6 +105,20 @@ def full_date(when: datetime, lang: str, config: Config) -> str:
     return _format("date", when, "full", lang, config)
 
 
+def month_year(when: datetime, lang: str, config: Config) -> str:
+    """'أيلول 2016', 'September 2016': the standalone month name (CLDR's LLLL) and the year."""
+    return _format("date", when, "LLLL y", lang, config)
+
+
+def year_text(when: datetime, lang: str, config: Config) -> str:
+    """The year as dates write it (no grouping separator: 2018, not 2,018)."""
+    return _format("date", when, "y", lang, config)
+
+
+def month_name(when: datetime, lang: str, config: Config) -> str:
+    return _format("date", when, "LLLL", lang, config)
+
+
 def short_time(when: datetime, lang: str, config: Config) -> str:
     return _format("time", when, "short", lang, config)
 

@@ -24,11 +24,13 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from digest import cachefile, i18n
+from digest.archives import month_url, year_url
 from digest.config import Config
 from digest.content import has_host
 from digest.entries import Entry
 from digest.markup import safe_url
 from digest.pages import Page, article_url, category_url, day_url, home_url, other
+from digest.tags import tag_links, tag_url
 
 
 def json_ld(data: Any) -> Markup:
@@ -91,6 +93,10 @@ class Renderer:
             day_url=day_url,
             home_url=home_url,
             category_url=category_url,
+            month_url=month_url,
+            year_url=year_url,
+            tag_url=tag_url,
+            tag_links=lambda entry, lang: tag_links(entry.article.tags, lang, config.english_tags()),
             other=other,
         )
 
@@ -141,6 +147,9 @@ class Renderer:
             "teaser": teaser,
             "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
             "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
+            "month_year": lambda d: i18n.month_year(_aware(d, config), lang, config),
+            "month_name": lambda d: i18n.month_name(_aware(d, config), lang, config),
+            "year_text": lambda y: i18n.year_text(_aware(date(y, 1, 1), config), lang, config),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
         }
