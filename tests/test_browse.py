@@ -215,3 +215,34 @@ def test_404_page_has_both_navigations(site):
     assert len(navs) == 2
     hrefs = {a.get("href") for a in tree.iterfind(".//h:nav//h:a", NS)}
     assert {"/ar/", "/en/", "/ar/category/politics/", "/en/category/politics/"} <= hrefs
+
+
+def test_incremental_builds_update_related_lists_archives_and_tags(tmp_path):
+    """Edits that change what unedited pages show (a related list, a month, a tag page) give
+    the site a fresh build gives."""
+    from conftest import tree_bytes
+
+    kept = make_project(tmp_path / "kept", sample=False, settings=SETTINGS)
+    write_site(kept)
+    options = kept.options(jobs=1, progress=False)
+    Builder(options).build()
+    before = (kept.output / "ar/a5/index.html").read_bytes()
+    steps = [
+        ("a2.md", article(title="مباراة الكأس في النفط", date="2018-01-02T10:00:00+03:00", category="economy")),
+        ("a7.md", article(title="مباراة الكأس الثانية", date="2018-03-01T10:00:00+03:00", category="sport",
+                          tags="[روسيا]")),
+        ("a4.md", None),
+    ]
+    for name, text in steps:
+        if text is None:
+            (kept.content / name).unlink()
+        else:
+            kept.write(name, text)
+        Builder(options).build()
+        fresh = make_project(tmp_path / f"fresh-{name}", sample=False, settings=SETTINGS)
+        for path in kept.content.glob("*.md"):
+            fresh.write(path.name, path.read_text(encoding="utf-8"))
+        Builder(fresh.options(jobs=1, progress=False)).build()
+        assert tree_bytes(kept.output) == tree_bytes(fresh.output), name
+    assert (kept.output / "ar/a5/index.html").read_bytes() != before  # a5 (unedited) gained related
+    assert (kept.output / "ar/2018/03/index.html").is_file() and not (kept.output / "ar/tag/نفط").exists()
