@@ -11,7 +11,8 @@ elsewhere that changes a list renders the pages that show it.
 from __future__ import annotations
 
 import hashlib
-import heapq
+import itertools
+import operator
 import re
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -28,11 +29,13 @@ TERMS_PER_ARTICLE = 8  # the most distinctive of an article's words that count
 COMMON_SHARE = 0.02  # a word in more than this share of the articles says little about any one
 KEY_LEN = 16  # hex digits per language (digest.pages.RELATED_KEY_LEN)
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
+# A word of three letters or more, without the definite article and the conjunctions and
+# prepositions joined to it when three letters or more remain (a light stem: 'والحكومة' and
+# 'الحكومه' are one word). One pattern, so that all of it runs in C.
+_WORD = re.compile(r"(?<![^\W\d_])(?:وال|بال|فال|كال|لل|ال)?([^\W\d_]{3,})")
 # One spelling for the letters readers and writers interchange: alef forms, taa marbuta and
 # haa, alef maqsura and yaa; tatweel dropped.
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "\u0640": None})
-_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
 
 
 def normalise(text: str) -> str:
@@ -41,17 +44,8 @@ def normalise(text: str) -> str:
 
 
 def terms_of(title: str, summary: str) -> tuple[str, ...]:
-    """An article's words that can tell it apart, normalised, each once, in order: those of three
-    letters or more, without the definite article and the conjunctions and prepositions joined
-    to it (a light stem: 'والحكومة' and 'الحكومه' are one word)."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(normalise(f"{title} {summary}")):
-        for prefix in _PREFIXES:
-            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-                word = word[len(prefix):]
-                break
-        seen[word] = None
-    return tuple(seen)
+    """An article's words that can tell it apart (see _WORD), normalised, each once, in order."""
+    return tuple(dict.fromkeys(_WORD.findall(normalise(f"{title} {summary}"))))
 
 
 def related_lists(entries: list[Entry], prints: list[str], english: list[int]
@@ -61,65 +55,65 @@ def related_lists(entries: list[Entry], prints: list[str], english: list[int]
     pages show of them: their fingerprints."""
     count = len(entries)
     english_set = set(english)
-    frequency: Counter[str] = Counter()
-    for entry in entries:
-        frequency.update(entry.terms)
+    frequency = Counter(itertools.chain.from_iterable(e.terms for e in entries))
     common = max(2, int(count * COMMON_SHARE))
+    usable_terms = {term for term, n in frequency.items() if 2 <= n <= common}
+    rarity = frequency.__getitem__
     postings: dict[str, list[int]] = {}
     by_tag: dict[str, list[int]] = {}
     by_category: dict[str, list[int]] = {}
     chosen: list[list[str]] = []
     tag_slugs: list[list[str]] = []
     for i, entry in enumerate(entries):
-        usable = [t for t in entry.terms if 2 <= frequency[t] <= common]
+        usable = list(filter(usable_terms.__contains__, entry.terms))
         if len(usable) > TERMS_PER_ARTICLE:
-            usable = heapq.nsmallest(TERMS_PER_ARTICLE, usable, key=lambda t: (frequency[t], t))
+            usable = sorted(usable, key=rarity)[:TERMS_PER_ARTICLE]  # stable: ties keep the text's order
         chosen.append(usable)
         for term in usable:
             postings.setdefault(term, []).append(i)
-        slugs = [slug for slug, _ in tags_of(entry.article.tags)]
+        slugs = [slug for slug, _ in tags_of(entry.article.tags)] if entry.article.tags else []
         tag_slugs.append(slugs)
         for slug in slugs:
             by_tag.setdefault(slug, []).append(i)
         if entry.category_slug:
             by_category.setdefault(entry.category_slug, []).append(i)
+    category_sets = {key: set(members) for key, members in by_category.items()}
     english_by_category = {key: [i for i in members if i in english_set] for key, members in by_category.items()}
+    in_english = english_set.__contains__
     out: list[tuple[list[int], list[int]]] = []
     keys: list[str] = []
     for i, entry in enumerate(entries):
-        scores: Counter[int] = Counter()
-        for term in chosen[i]:
-            scores.update(postings[term])
+        # Every candidate once per word and TAG_WEIGHT times per tag it shares: counted in C.
+        shared = list(itertools.chain.from_iterable(postings[term] for term in chosen[i]))
         for slug in tag_slugs[i]:
-            for j in by_tag[slug]:
-                scores[j] += TAG_WEIGHT
+            shared.extend(by_tag[slug] * TAG_WEIGHT)
         category = entry.category_slug
-        same = by_category.get(category, ())
-        # Articles sharing only the category all score the same: the newest of them are the
-        # only ones that can make the list, and come first in its members.
-        for j in same[:MAX_RELATED + 1]:
-            scores[j] += 0
-        scores.pop(i, None)
-        if category:
-            for j in scores:
-                if entries[j].category_slug == category:
-                    scores[j] += CATEGORY_WEIGHT
-        ar = _best(scores, None)
+        ar = _best(i, shared, by_category.get(category, ()), category_sets.get(category))
         en: list[int] = []
         if i in english_set:
-            for j in english_by_category.get(category, ())[:MAX_RELATED + 1]:
-                if j != i and j not in scores:
-                    scores[j] = CATEGORY_WEIGHT
-            en = _best(scores, english_set)
+            en = _best(i, list(filter(in_english, shared)), english_by_category.get(category, ()),
+                       category_sets.get(category))
         out.append((ar, en))
         keys.append(_key(ar, prints) + _key(en, prints))
     return out, keys
 
 
-def _best(scores: Counter[int], allowed: set[int] | None) -> list[int]:
-    """The highest scores, the newest (lowest position) first among equals."""
-    items = scores.items() if allowed is None else ((j, s) for j, s in scores.items() if j in allowed)
-    return [j for j, _ in heapq.nsmallest(MAX_RELATED, items, key=lambda item: (-item[1], item[0]))]
+def _best(me: int, shared: list[int], category: list[int] | tuple, same_category: set[int] | None) -> list[int]:
+    """The highest scoring, the newest (lowest position) first among equals: `shared` holds a
+    candidate once per point it scored; one in the same category scores CATEGORY_WEIGHT more.
+    Articles sharing only the category all score the same: the newest of them are the only
+    ones that can make the list, and come first in `category`."""
+    if same_category is not None:
+        bonus = (set(shared).union(category[: MAX_RELATED + 1])) & same_category
+        shared = shared + list(bonus) * CATEGORY_WEIGHT
+    shared.sort()  # the counter then holds candidates newest first, and a stable sort keeps them so
+    scores = Counter(shared)
+    scores.pop(me, None)
+    ranked = sorted(scores.items(), key=_SCORE, reverse=True)[:MAX_RELATED]
+    return [j for j, _ in ranked]
+
+
+_SCORE = operator.itemgetter(1)
 
 
 def _key(positions: list[int], prints: list[str]) -> str:
