@@ -149,6 +149,7 @@ class Renderer:
             "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
             "month_year": lambda d: i18n.month_year(_aware(d, config), lang, config),
             "month_name": lambda d: i18n.month_name(_aware(d, config), lang, config),
+            "weekday_and_date": i18n.weekday_and_date,
             "year_text": lambda y: i18n.year_text(_aware(date(y, 1, 1), config), lang, config),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
