@@ -119,3 +119,25 @@ def test_404_page_has_the_navigation(tab, base_url, viewport):
                          ".map(a => a.getAttribute('href'))")
     assert "/ar/category/economy/" in links and "/en/category/economy/" in links
     assert tab.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_on_browsing_pages(tab, base_url, scheme):
+    from test_browser import AXE
+
+    assert AXE.is_file(), f"{AXE} is missing: run 'npm ci --prefix tests'"
+    context = tab.context.browser.new_context(viewport=PHONE if scheme == "dark" else DESKTOP, bypass_csp=True)
+    page = context.new_page()
+    page.emulate_media(color_scheme=scheme)
+    problems = []
+    try:
+        for path in ("ar/", "ar/page/2/", "ar/2018/", "ar/2018/10/", "ar/2018/10/31/", "en/2018/09/",
+                     "ar/tag/سوريا/", "en/long-0/", "ar/long-0/"):
+            go(page, base_url + path)
+            page.add_script_tag(path=str(AXE))
+            found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']}).then(r =>
+                r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.target.join(' ')).slice(0, 3)]))""")
+            problems += [f"/{path}: {v}" for v in found if v[1] in ("serious", "critical")]
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
