@@ -34,6 +34,7 @@ from digest.placement import MARKER, MARKER_TEXT, Place, check_output, shown_pat
 from digest.problems import ContentError, Problem
 from digest.progress import Progress
 from digest.sources import unknown_sources
+from digest.tagnames import english_tag_names
 
 # The stages that make pages (Markdown, summaries, Jinja, Babel) are imported when a build has
 # work to do: a no-op build only scans, and starts in a third of the time without them.
@@ -522,12 +523,16 @@ class Builder:
             if self.save_each_build:
                 self._save_articles()
         result.held = held_back(entries)
+        # browse: English tag names, site.yaml's or machine-translated through the same cache.
+        tag_names = english_tag_names(entries, config, options, result, cached_only=self.translate_later)
+        renderer.set_tag_names(tag_names)
         mark = result.phase("translate", mark)
         _freeze_once()
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
         old_keys = SiteKeys(*previous["keys"]) if previous.get("page_settings") == page_settings else None
-        plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous["shape"], old_keys))
+        plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous["shape"], old_keys),
+                          english_tags=tag_names)  # browse: english_tags
         mark = result.phase("plan", mark)
         with OutputLock(work):
             recover(work, out)

@@ -184,6 +184,7 @@ class Plan:
     # for their feeds (see digest.feeds.section_feeds).
     sections: dict[str, list[tuple[str, str, str, list[int]]]] = field(default_factory=dict, repr=False)
     _where: dict[str, int] | None = field(default=None, repr=False)
+    english_tags: dict[str, str] = field(default_factory=dict, repr=False)  # by slug (see plan_pages)
 
     def article_key(self, entry: Entry, lang: str) -> str:
         at = self.position(entry.slug)
@@ -210,13 +211,13 @@ class Plan:
                     self.article_key(entry, lang))
 
     def _tag_links(self, entry: Entry, lang: str) -> list[tuple[str, str]]:
-        return tag_links(entry.article.tags, lang, self.config.english_tags())
+        return tag_links(entry.article.tags, lang, self.english_tags)
 
     def whole(self) -> Plan:
         """This plan with every list page made (itself unless it is partial)."""
         if not self.partial:
             return self
-        whole = plan_pages(self.entries, self.config)
+        whole = plan_pages(self.entries, self.config, english_tags=self.english_tags)
         self.lists, self.sections, self.partial = whole.lists, whole.sections, False
         return self
 
@@ -292,7 +293,8 @@ class PlanMemo:
     keys: SiteKeys
 
 
-def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None = None) -> Plan:
+def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None = None,
+               english_tags: dict[str, str] | None = None) -> Plan:
     """The site's pages. `entries` must be sorted newest first.
 
     The Arabic edition lists every article; the English one only those with English, so each
@@ -301,10 +303,15 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     both list something: only paired pages name each other as alternates. Given the last
     build's plan (made with the same settings and templates), and when the site's shape is the
     same, only the lists that show a changed entry are made: the others show what they showed,
-    with the same keys. The plan is partial.
+    with the same keys. The plan is partial. `english_tags`: the English name of each tag slug
+    that has one (site.yaml's and the model's: see digest.tagnames); site.yaml's by default.
     """
     prints = [e.fingerprint() for e in entries]
-    shape = site_shape(entries)
+    english_tags = config.english_tags() if english_tags is None else english_tags
+    # Which English tag pages exist, and what every English list and tag link says: part of the
+    # shape (the sitemap lists those pages) and of the English pages' keys.
+    names_key = hashlib.blake2b(repr(sorted(english_tags.items())).encode(), digest_size=8).hexdigest()
+    shape = hashlib.blake2b((site_shape(entries) + names_key).encode(), digest_size=16).hexdigest()
     changed: list[int] | None = None
     if previous is not None and previous.shape == shape and len(previous.keys.prints) == len(prints):
         changed = [i for i, (new, old) in enumerate(zip(prints, previous.keys.prints, strict=True)) if new != old]
@@ -314,11 +321,15 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
     members = {"ar": list(range(len(entries))), "en": [i for i, e in enumerate(entries) if e.english.title]}
     english_edition = bool(members["en"])
-    english_tags = config.english_tags()
     editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page,
                                None if lang == "ar" else english_tags)
                 for lang, indexes in members.items()}
     related, extras = related_lists(entries, prints, members["en"])
+    for i in members["en"]:  # an English article page names its tags in English
+        tags = entries[i].article.tags
+        if tags:
+            names = "\x1f".join(english_tags.get(slug, "") for slug, _ in tags_of(tags))
+            extras[i] = extras[i][:RELATED_KEY_LEN] + _short_hash(extras[i][RELATED_KEY_LEN:] + names)
     changed_set = set(changed) if changed is not None else None
     navs: dict[str, list[tuple[str, str]]] = {}
     lists: dict[str, list[Page]] = {}
@@ -326,6 +337,7 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     for lang in LANGS:
         edition, twin = editions[lang], editions[other(lang)]
         nav = navs[lang] = [(config.category_name(key, lang), category_url(lang, slug)) for slug, key in categories]
+        shown_key = nav_key if lang == "ar" else f"{nav_key}:{names_key}"  # English teasers name tags
         local_changed = None if changed_set is None else \
             [pos for pos, i in enumerate(members[lang]) if i in changed_set]
         home_numbers, section_numbers, day_starts = _lists_to_make(edition.entries, edition.by_category,
@@ -334,7 +346,7 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
         home_default = "/" if english_edition else "/ar/"
         archive_key = _key("archive", repr(edition.archive))
         for number in home_numbers:
-            pages.append(_list_page(edition, twin, lang, "home", "", number, edition.home_count, nav, nav_key,
+            pages.append(_list_page(edition, twin, lang, "home", "", number, edition.home_count, nav, shown_key,
                                     lambda lg, n: home_url(lg, n), home_default if number == 1 else None,
                                     extra={"archive": edition.archive if number == 1 else ()},
                                     extra_key=archive_key if number == 1 else ""))
@@ -342,7 +354,7 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
             feed = category_feed_url(lang, slug) if edition.by_category[(slug, key)] else ""
             for number in section_numbers[(slug, key)]:
                 pages.append(_list_page(edition, twin, lang, "category", config.category_name(key, lang), number,
-                                        edition.section_count(slug, key), nav, nav_key,
+                                        edition.section_count(slug, key), nav, shown_key,
                                         lambda lg, n, s=slug: category_url(lg, s, n), None, (slug, key),
                                         extra={"feed": feed}, extra_key=feed))
         # Tag pages are few beside the articles, and planned whole every time: a tag edit leaves
@@ -352,7 +364,7 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
             count = _page_count(len(edition.by_tag[slug]), config.per_page)
             for number in range(1, count + 1):
                 pages.append(_list_page(edition, twin, lang, "tag", edition.tag_names[slug], number, count, nav,
-                                        nav_key, lambda lg, n, s=slug: tag_url(lg, s, n), None, section,
+                                        shown_key, lambda lg, n, s=slug: tag_url(lg, s, n), None, section,
                                         extra={"feed": tag_feed_url(lang, slug)}))
         for start in day_starts:
             day, shown_entries, shown = edition.day_at(start)
@@ -365,20 +377,24 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
             pages.append(Page(day_url(lang, day), "day.html", lang,
                               {"day": day, "entries": shown_entries, "nav": nav, "alternate": alternate,
                                "paired": paired, "x_default": day_url("ar", day), "listed": True, **links},
-                              _key("day", lang, day, shown, nav_key, paired, links["newer_day"], links["older_day"])))
-        pages.extend(_archive_pages(edition, twin, lang, nav, nav_key))
+                              _key("day", lang, day, shown, shown_key, paired, links["newer_day"], links["older_day"])))
+        pages.extend(_archive_pages(edition, twin, lang, nav, shown_key))
         sections[lang] = [("category", slug, config.category_name(key, lang),
                            [members[lang][pos] for pos in edition.by_category[(slug, key)]])
                           for slug, key in categories if edition.by_category[(slug, key)]]
         sections[lang] += [("tag", slug, edition.tag_names[slug], [members[lang][pos] for pos in positions])
                            for slug, positions in edition.by_tag.items()]
     plan = Plan(entries, lists, navs, nav_key, prints, shape, english_edition, config, partial=changed is not None,
-                related=related, extras=extras, sections=sections)
+                related=related, extras=extras, sections=sections, english_tags=english_tags)
     if changed is not None and previous is not None:  # the same shape: the same slugs and lists
         made = {page.output_path: page.key for lang in LANGS for page in lists[lang]}
         plan._keys = SiteKeys(previous.keys.slugs, prints, nav_key, {**previous.keys.lists, **made},
                               english_mask(entries), extras)
     return plan
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=RELATED_KEY_LEN // 2).hexdigest()
 
 
 def category_feed_url(lang: str, slug: str) -> str:

@@ -65,7 +65,11 @@ class Renderer:
         self._per_lang: dict[str, dict[str, Any]] = {}
         # Rendered teasers by (lang, level, entry fingerprint): an article shows on its home,
         # category and day pages, so each teaser is rendered once rather than on every page.
-        self._teasers: dict[tuple[str, int, str], Markup] = {}
+        self._teasers: dict[tuple[str, int, str, str], Markup] = {}
+        # English tag names by slug (site.yaml's and the model's, see digest.tagnames): a build
+        # sets them with set_tag_names before rendering; teasers show them.
+        self.tag_names: dict[str, str] = config.english_tags()
+        self._names_key = ""
         self._macro_modules: dict[str, Any] = {}
         base_path = urlsplit(config.base_url).path.rstrip("/")
 
@@ -96,7 +100,7 @@ class Renderer:
             month_url=month_url,
             year_url=year_url,
             tag_url=tag_url,
-            tag_links=lambda entry, lang: tag_links(entry.article.tags, lang, config.english_tags()),
+            tag_links=lambda entry, lang: tag_links(entry.article.tags, lang, self.tag_names),
             other=other,
         )
 
@@ -155,10 +159,15 @@ class Renderer:
             "site_title": config.title[lang],
         }
 
+    def set_tag_names(self, names: dict[str, str]) -> None:
+        if names != self.tag_names:
+            self.tag_names = names
+            self._names_key = repr(sorted(names.items()))
+
     def teaser(self, entry: Entry, lang: str, level: int) -> Markup:
         """The `teaser` macro of _macros.html for one entry, rendered once and reused while the
         entry stays the same (a Renderer lives only while the templates do: see Builder)."""
-        key = (lang, level, entry.fingerprint())
+        key = (lang, level, entry.fingerprint(), self._names_key if lang == "en" else "")
         html = self._teasers.get(key)
         if html is None:
             module = self._macro_modules.get(lang)

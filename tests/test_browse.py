@@ -246,3 +246,33 @@ def test_incremental_builds_update_related_lists_archives_and_tags(tmp_path):
         assert tree_bytes(kept.output) == tree_bytes(fresh.output), name
     assert (kept.output / "ar/a5/index.html").read_bytes() != before  # a5 (unedited) gained related
     assert (kept.output / "ar/2018/03/index.html").is_file() and not (kept.output / "ar/tag/نفط").exists()
+
+
+@pytest.fixture(scope="module")
+def gibberish(tmp_path_factory) -> Path:
+    """A real (tiny) Argos package that writes Arabic-script gibberish: the quality gate holds
+    all of it back, and with the gate off it is published."""
+    from argos_fixture import build_argos_package
+
+    return build_argos_package(tmp_path_factory.mktemp("gibberish"))
+
+
+@pytest.mark.parametrize("quality", ["hold", "off"])
+def test_tag_names_are_machine_translated_through_the_cache_and_the_gate(tmp_path, gibberish, quality):
+    project = make_project(tmp_path / "p", sample=False, settings=f"tags: {{سوريا: Syria}}\ntranslation:\n"
+                                                                  f"  quality: {quality}\n")
+    project.write("a.md", article(title="خبر عن روسيا", tags="[سوريا, روسيا]", title_en='"About Russia"'))
+    project.run("models", "install", str(gibberish), check=True)
+    first = project.build().stdout
+    assert (project.output / "en/tag/سوريا/index.html").is_file()  # site.yaml's name, whatever the model says
+    russia = project.output / "en/tag/روسيا/index.html"
+    if quality == "hold":  # the gate holds the model's Arabic letters back: no English page
+        assert not russia.exists()
+        assert 'href="/en/tag/روسيا/"' not in (project.output / "en/a/index.html").read_text(encoding="utf-8")
+    else:
+        assert russia.is_file()
+        assert 'href="/en/tag/روسيا/"' in (project.output / "en/a/index.html").read_text(encoding="utf-8")
+    project.write("b.md", article(title="خبر آخر", date="2016-09-02T10:00:00+03:00", tags="[روسيا]",
+                                  title_en='"Another"'))
+    second = project.build().stdout
+    assert "translated 0 sentences" in second, (first, second)  # the tag's name came from the cache
