@@ -531,8 +531,9 @@ class Builder:
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
         old_keys = SiteKeys(*previous["keys"]) if previous.get("page_settings") == page_settings else None
-        plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous["shape"], old_keys),
-                          english_tags=tag_names)  # browse: english_tags
+        # browse: english_tags, and the related lists of the last build (previous["related"]).
+        memo = None if old_keys is None else PlanMemo(previous["shape"], old_keys, previous.get("related"))
+        plan = plan_pages(entries, config, memo, english_tags=tag_names)
         mark = result.phase("plan", mark)
         with OutputLock(work):
             recover(work, out)
@@ -853,7 +854,7 @@ def _write_manifest(path: Path, output: Path, keys: SiteKeys, static: list[str],
             # A SiteKeys as plain values: unpickling the manifest, as a no-op build does, then
             # needs no import of digest.pages.
             "keys": (keys.slugs, keys.prints, keys.nav_key, keys.lists, keys.english, keys.extras),
-            "static": static, "shape": plan.shape}  # see PlanMemo
+            "static": static, "shape": plan.shape, "related": plan.related_memo}  # see PlanMemo
     from digest import cachefile
 
     cachefile.write_pickle(path, "manifest", data)

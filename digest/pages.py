@@ -21,7 +21,7 @@ from digest.archives import Year, archive_of, month_url, neighbours, year_url
 from digest.config import LANGS, Config
 from digest.entries import Entry
 from digest.paging import page_window
-from digest.related import related_lists
+from digest.related import inputs_key, pack, related_keys, related_lists, unpack
 from digest.tags import tag_links, tag_url, tags_of
 
 
@@ -185,6 +185,7 @@ class Plan:
     sections: dict[str, list[tuple[str, str, str, list[int]]]] = field(default_factory=dict, repr=False)
     _where: dict[str, int] | None = field(default=None, repr=False)
     english_tags: dict[str, str] = field(default_factory=dict, repr=False)  # by slug (see plan_pages)
+    related_memo: tuple[str, bytes] | None = field(default=None, repr=False)  # see PlanMemo
 
     def article_key(self, entry: Entry, lang: str) -> str:
         at = self.position(entry.slug)
@@ -291,6 +292,7 @@ class PlanMemo:
 
     shape: str
     keys: SiteKeys
+    related: tuple[str, bytes] | None = None  # Plan.related_memo
 
 
 def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None = None,
@@ -324,7 +326,13 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page,
                                None if lang == "ar" else english_tags)
                 for lang, indexes in members.items()}
-    related, extras = related_lists(entries, prints, members["en"])
+    # The last build's related lists, when nothing they are made from changed (most edits).
+    related_key = inputs_key(entries, shape)
+    if previous is not None and previous.related is not None and previous.related[0] == related_key:
+        related = unpack(previous.related[1])
+        extras = related_keys(related, prints)
+    else:
+        related, extras = related_lists(entries, prints, members["en"])
     for i in members["en"]:  # an English article page names its tags in English
         tags = entries[i].article.tags
         if tags:
@@ -385,7 +393,8 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
         sections[lang] += [("tag", slug, edition.tag_names[slug], [members[lang][pos] for pos in positions])
                            for slug, positions in edition.by_tag.items()]
     plan = Plan(entries, lists, navs, nav_key, prints, shape, english_edition, config, partial=changed is not None,
-                related=related, extras=extras, sections=sections, english_tags=english_tags)
+                related=related, extras=extras, sections=sections, english_tags=english_tags,
+                related_memo=(related_key, pack(related)))
     if changed is not None and previous is not None:  # the same shape: the same slugs and lists
         made = {page.output_path: page.key for lang in LANGS for page in lists[lang]}
         plan._keys = SiteKeys(previous.keys.slugs, prints, nav_key, {**previous.keys.lists, **made},

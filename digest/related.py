@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import operator
 import re
+from array import array
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -81,7 +82,6 @@ def related_lists(entries: list[Entry], prints: list[str], english: list[int]
     english_by_category = {key: [i for i in members if i in english_set] for key, members in by_category.items()}
     in_english = english_set.__contains__
     out: list[tuple[list[int], list[int]]] = []
-    keys: list[str] = []
     for i, entry in enumerate(entries):
         # Every candidate once per word and TAG_WEIGHT times per tag it shares: counted in C.
         shared = list(itertools.chain.from_iterable(postings[term] for term in chosen[i]))
@@ -94,8 +94,41 @@ def related_lists(entries: list[Entry], prints: list[str], english: list[int]
             en = _best(i, list(filter(in_english, shared)), english_by_category.get(category, ()),
                        category_sets.get(category))
         out.append((ar, en))
-        keys.append(_key(ar, prints) + _key(en, prints))
-    return out, keys
+    return out, related_keys(out, prints)
+
+
+def related_keys(lists: list[tuple[list[int], list[int]]], prints: list[str]) -> list[str]:
+    """Per entry, the key of what its pages show of their related entries (their fingerprints):
+    the Arabic page's, then the English page's."""
+    return [_key(ar, prints) + _key(en, prints) for ar, en in lists]
+
+
+def inputs_key(entries: list[Entry], shape: str) -> str:
+    """Changes when anything related_lists reads changes, given the site's shape (which covers
+    the entries' order, slugs, categories, tags and English): every entry's words."""
+    words = "\x1e".join(map("\x1f".join, map(_TERMS, entries)))
+    return hashlib.blake2b((shape + words).encode(), digest_size=16).hexdigest()
+
+
+_TERMS = operator.attrgetter("terms")
+_NONE = 0xFFFFFFFF
+
+
+def pack(lists: list[tuple[list[int], list[int]]]) -> bytes:
+    """The lists as bytes, for the build manifest: MAX_RELATED slots per language, unsigned."""
+    out = array("I")
+    for ar, en in lists:
+        out.extend(ar + [_NONE] * (MAX_RELATED - len(ar)))
+        out.extend(en + [_NONE] * (MAX_RELATED - len(en)))
+    return out.tobytes()
+
+
+def unpack(data: bytes) -> list[tuple[list[int], list[int]]]:
+    values = array("I")
+    values.frombytes(data)
+    step = 2 * MAX_RELATED
+    return [([j for j in values[i : i + MAX_RELATED] if j != _NONE],
+             [j for j in values[i + MAX_RELATED : i + step] if j != _NONE]) for i in range(0, len(values), step)]
 
 
 def _best(me: int, shared: list[int], category: list[int] | tuple, same_category: set[int] | None) -> list[int]:

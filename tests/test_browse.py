@@ -276,3 +276,25 @@ def test_tag_names_are_machine_translated_through_the_cache_and_the_gate(tmp_pat
                                   title_en='"Another"'))
     second = project.build().stdout
     assert "translated 0 sentences" in second, (first, second)  # the tag's name came from the cache
+
+
+def test_a_title_edit_that_relates_two_articles_renders_the_other_one(tmp_path):
+    """Only a title changes (the site's shape does not): the lists are made again, and the
+    unedited article that now has the edited one in its list is rendered again."""
+    from conftest import tree_bytes
+
+    kept = make_project(tmp_path / "kept", sample=False, settings=SETTINGS)
+    write_site(kept)
+    options = kept.options(jobs=1, progress=False)
+    Builder(options).build()
+    before = (kept.output / "ar/a5/index.html").read_bytes()
+    kept.write("a4.md", article(title="البورصة تهبط بعد مباراة الكأس", date="2018-01-15T09:00:00+03:00",
+                                category="economy", tags="[اقتصاد]", title_en='"Stocks fall"'))
+    Builder(options).build()
+    fresh = make_project(tmp_path / "fresh", sample=False, settings=SETTINGS)
+    write_site(fresh)
+    fresh.write("a4.md", (kept.content / "a4.md").read_text(encoding="utf-8"))
+    Builder(fresh.options(jobs=1, progress=False)).build()
+    assert tree_bytes(kept.output) == tree_bytes(fresh.output)
+    after = (kept.output / "ar/a5/index.html").read_text(encoding="utf-8")
+    assert after.encode() != before and 'href="/ar/a4/"' in after.split('class="related"')[1]
