@@ -141,3 +141,17 @@ def test_axe_finds_no_serious_violation_on_browsing_pages(tab, base_url, scheme)
     finally:
         context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("ar", "rtl"), ("en", "ltr")])
+def test_page_numbers_read_in_the_page_direction(tab, base_url, lang, direction):
+    """Newer, 1, 2, ..., older from the start edge: right to left in Arabic, left to right in English."""
+    tab.set_viewport_size(DESKTOP)
+    go(tab, f"{base_url}{lang}/page/2/")
+    xs = tab.evaluate("[...document.querySelectorAll('nav.pagination a')].map(a => [a.textContent.trim(),"
+                      " a.getBoundingClientRect().left])")
+    assert len(xs) >= 4, xs
+    lefts = [x for _, x in xs]
+    assert lefts == (sorted(lefts, reverse=True) if direction == "rtl" else sorted(lefts)), xs
+    assert tab.evaluate("document.querySelector('nav.pagination a[aria-current=page]').textContent.trim()") \
+        in ("2", "٢")
