@@ -298,3 +298,19 @@ def test_a_title_edit_that_relates_two_articles_renders_the_other_one(tmp_path):
     assert tree_bytes(kept.output) == tree_bytes(fresh.output)
     after = (kept.output / "ar/a5/index.html").read_text(encoding="utf-8")
     assert after.encode() != before and 'href="/ar/a4/"' in after.split('class="related"')[1]
+
+
+def test_browsing_pages_pass_the_nu_html_checker(site):
+    """Archive, tag (both languages), paginated, day and article pages with related lists."""
+    import shutil
+    import subprocess
+
+    from test_validators import VNU
+
+    java = shutil.which("java")
+    assert java and VNU.is_file(), "make test-deps installs Java and vnu-jar (npm ci --prefix tests)"
+    pages = sorted(site.out.rglob("*.html"))
+    assert any("/tag/" in str(p) for p in pages) and any("/en/2018/01/" in str(p) for p in pages)
+    done = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--skip-non-html", str(site.out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr[-4000:]
