@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from digest.render import Renderer
     from digest.state import Spool, StateStore
 
-MANIFEST_VERSION = 8  # browse: SiteKeys.extras (related lists) in "keys"
-STATE_VERSION = 7  # browse: tags and terms in the index
+MANIFEST_VERSION = 8  # browse: SiteKeys.extras in "keys", and "related" (the related lists)
+STATE_VERSION = 7  # browse: tags, source and terms in the index
 PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_ARTICLES = 200
 PROGRESS_MIN_ITEMS = 3000
