@@ -280,6 +280,14 @@ class Builder:
         result.notes += english.notes
         result.warnings += english.warnings
         result.held = held_back(entries)
+        from digest.tagnames import english_tag_names
+
+        tag_names, tagged = english_tag_names(entries, config, options.cache, cached_only=self.translate_later)
+        result.translated += tagged.translated
+        result.cached += tagged.cached
+        result.untranslated += tagged.untranslated
+        result.notes += tagged.notes
+        renderer.set_tag_names(tag_names)
         clock.lap("translate")
 
         freeze_once()
@@ -288,7 +296,8 @@ class Builder:
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
         old_keys = SiteKeys(*previous.page_keys) if previous and previous.pages_key == keys.pages else None
-        plan = plan_pages(entries, config, None if old_keys is None else PlanMemo(previous.shape, old_keys))
+        memo = None if old_keys is None or previous is None else PlanMemo(previous.shape, old_keys, previous.related)
+        plan = plan_pages(entries, config, memo, english_tags=tag_names)
         clock.lap("plan")
 
         published = self._publish(place, plan, renderer, config, keys, previous, old_keys, clock)
@@ -299,7 +308,8 @@ class Builder:
         manifest.write(manifest_file, Manifest(
             output=str(place.output.resolve()), inode=os.stat(place.output).st_ino, fingerprint=keys.fingerprint,
             pages_key=keys.pages, articles=result.articles, pages=result.pages,
-            page_keys=published.page_keys.as_values(), shape=plan.shape, static=published.files.paths,
+            page_keys=published.page_keys.as_values(), shape=plan.shape, related=plan.related_memo,
+            static=published.files.paths,
             static_keys=published.files.keys, notes=result.notes, warnings=result.warnings, held=result.held,
             untranslated=len(result.untranslated)))
         if self.save_each_build:

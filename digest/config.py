@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,8 @@ class Config:
     # such as the publisher's logo in static/.
     image: str = ""
     images: ImagesConfig = field(default_factory=ImagesConfig)
+    tags: dict[str, str] = field(default_factory=dict)  # a tag as articles write it: its English name
+    sources: dict[str, dict[str, str]] = field(default_factory=dict)  # id: {ar: ..., en: ..., url: ...}
 
     @property
     def tz(self) -> ZoneInfo:
@@ -125,8 +128,27 @@ class Config:
         names = self.categories.get(key)
         return names.get(lang, key) if names else key
 
+    def english_tags(self) -> dict[str, str]:
+        """The English name of each tag that has one, by the tag's slug (see digest.tags)."""
+        return self._english_tags
 
-_SIMPLE = {f.name: f for f in dataclasses.fields(Config) if f.name not in {"translation", "images"}}
+    @functools.cached_property
+    def _english_tags(self) -> dict[str, str]:
+        from digest.tags import tag_slug
+
+        return {tag_slug(str(tag)): name for tag, name in self.tags.items()}
+
+    def source_name(self, source: str, lang: str) -> str:
+        """A source's display name in a language; an id site.yaml does not know, as written."""
+        names = self.sources.get(source)
+        return (names.get(lang) or names.get("ar") or source) if names else source
+
+    def source_home(self, source: str) -> str:
+        names = self.sources.get(source)
+        return names.get("url", "") if names else ""
+
+
+_SIMPLE = {f.name: f for f in dataclasses.fields(Config) if f.name not in {"translation", "images", "tags", "sources"}}
 
 
 def load_config(path: Path, base_url: str | None = None) -> Config:
@@ -154,10 +176,14 @@ def load_config(path: Path, base_url: str | None = None) -> Config:
             values["images"] = _images(value, path, lines, line, problems)
         elif key == "categories":
             values[key] = _categories(value, path, lines, line, problems)
+        elif key == "tags":
+            values[key] = _tag_names(value, path, lines, line, problems)
+        elif key == "sources":
+            values[key] = _sources(value, path, lines, line, problems)
         elif key in _SIMPLE:
             values[key] = _checked(key, value, path, line, problems)
         else:
-            hint = _did_you_mean(key, [*_SIMPLE, "translation", "images"])
+            hint = _did_you_mean(key, [*_SIMPLE, "translation", "images", "tags", "sources"])
             problems.append(Problem(str(path), line, f"unknown setting '{key}'{hint}"))
     if base_url:
         values["base_url"] = base_url
@@ -223,6 +249,41 @@ def _categories(value: Any, path: Path, lines: dict[str, int], line: int,
             problems.append(Problem(str(path), where, f"category '{key}' must have its names as "
                                                       f"{{ar: ..., en: ...}}, not {names!r}"))
     return value
+
+
+def _tag_names(value: Any, path: Path, lines: dict[str, int], line: int,
+               problems: list[Problem]) -> dict[str, str]:
+    """`tags`: each tag as articles write it, with its English name."""
+    if not isinstance(value, dict):
+        problems.append(Problem(str(path), line, "'tags' must map each tag to its English name, "
+                                                 "like سوريا: Syria"))
+        return {}
+    for tag, name in value.items():
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(str(path), lines.get(f"tags.{tag}", line),
+                                    f"tag '{tag}' must have its English name as text, not {name!r}"))
+    return {str(tag): name.strip() for tag, name in value.items() if isinstance(name, str)}
+
+
+_SOURCE_FIELDS = ("ar", "en", "url")
+
+
+def _sources(value: Any, path: Path, lines: dict[str, int], line: int,
+             problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """`sources`: each source id (as articles write `source`) with its names and home page."""
+    if not isinstance(value, dict):
+        problems.append(Problem(str(path), line, "'sources' must map each source id to its names and "
+                                                 "home page, like bbc: {ar: بي بي سي, en: BBC, url: https://www.bbc.com/}"))
+        return {}
+    for key, names in value.items():
+        where = lines.get(f"sources.{key}", line)
+        if not isinstance(names, dict) or not names or not all(
+                name in _SOURCE_FIELDS and isinstance(text, str) for name, text in names.items()):
+            problems.append(Problem(str(path), where, f"source '{key}' must be like {{ar: ..., en: ..., url: "
+                                                      f"https://...}}, not {names!r}"))
+        elif names.get("url") and not names["url"].startswith(("http://", "https://")):
+            problems.append(Problem(str(path), where, f"source '{key}': url must start with http:// or https://"))
+    return {str(key): names for key, names in value.items()}
 
 
 def _checked(key: str, value: Any, path: Path, line: int, problems: list[Problem]) -> Any:

@@ -12,6 +12,7 @@ from digest.content import Article, FilledOnUse, has_host
 from digest.i18n import long_date, short_time
 from digest.images import Picture
 from digest.markup import render_markdown, safe_url
+from digest.related import terms_of
 from digest.slugs import ascii_slug
 from digest.summarize import summary_text
 
@@ -69,6 +70,7 @@ class Entry(FilledOnUse):
     lead: Picture | None = None  # the lead image (front matter `image`, a file of the bundle)
     image_paths: tuple[str, ...] = ()  # in the site: every file made from the article's images
     image_hosts: tuple[str, ...] = ()  # other hosts its body shows images from (images.remote: allow)
+    terms: tuple[str, ...] = ()  # distinctive-word candidates for related articles (digest.related)
     _print: tuple[English, str] | None = field(default=None, repr=False, compare=False)
     _lazy: Any = field(default=None, repr=False, compare=False)  # see FilledOnUse
 
@@ -187,15 +189,17 @@ def prepare(article: Article, config: Config) -> Entry:
     local = article.date.astimezone(config.tz)
     english = editors_english(article.title_en, article.summary_en, article.image_caption_en,
                               bool(article.image_caption))
-    dates = {
-        lang: long_date(local, lang, config) + " · " + short_time(local, lang, config)
-        for lang in ("ar", "en")
-    }
+    dates = {}
+    for lang in ("ar", "en"):
+        time = short_time(local, lang, config)
+        dates[lang] = long_date(local, lang, config) + " · " + time
+        dates[f"time_{lang}"] = time  # under a day heading, which says the date
+
     return Entry(article=article, html_utf8=html.encode(), summary=summary, day=local.date(),
                  category_slug=category_slug(article.category) if article.category else "",
                  dates=dates, english=english, order=(-article.date.timestamp(), article.slug),
                  summary_is_opening=is_opening(summary, text), lead=found.lead, image_paths=found.paths(),
-                 image_hosts=hosts)
+                 image_hosts=hosts, terms=terms_of(article.title, summary))
 
 
 def prepare_to_keep(article: Article, config: Config) -> Entry:

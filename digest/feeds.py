@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from digest.config import LANGS, Config
 from digest.entries import English, Entry
-from digest.pages import Plan, article_url, home_url, other
+from digest.pages import Plan, article_url, category_url, home_url, other
+from digest.tags import tag_url
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -108,18 +111,20 @@ def feed_guid(lang: str, link: str) -> tuple[str, dict[str, str]]:
     return link, {"isPermaLink": "true"}
 
 
-def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
-    """RSS 2.0 of feed_items(), with absolute links and RFC 822 dates."""
+def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config, name: str = "", page: str = "") -> bytes:
+    """RSS 2.0 of feed_items(), with absolute links and RFC 822 dates: the whole edition's, or
+    (given a `name` and its list `page`) one category's or tag's."""
     import xml.etree.ElementTree as ET  # only when a feed changed: most rebuilds keep them
 
     ET.register_namespace("atom", ATOM)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", config.title[lang])
-    _sub(channel, "link", config.url(home_url(lang)))
+    page = page or home_url(lang)
+    _sub(channel, "title", f"{name} — {config.title[lang]}" if name else config.title[lang])
+    _sub(channel, "link", config.url(page))
     _sub(channel, "description", config.description[lang])
     _sub(channel, "language", lang)
-    _sub(channel, f"{{{ATOM}}}link", href=config.url(f"/{lang}/feed.xml"), rel="self",
+    _sub(channel, f"{{{ATOM}}}link", href=config.url(f"{page}feed.xml"), rel="self",
          type="application/rss+xml")
     if items:
         _sub(channel, "lastBuildDate", items[0][1])
@@ -138,6 +143,25 @@ def rss_feed(items: list[tuple[str, ...]], lang: str, config: Config) -> bytes:
         if image:
             _sub(item, "enclosure", url=config.url(image), length=image_size, type="image/jpeg")
     return _serialise(rss)
+
+
+def section_feeds(plan: Plan, config: Config) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    """A feed for each category and tag page of each language, at its page's path + feed.xml:
+    its path in the site, with its key (what it shows: the name and its newest entries'
+    fingerprints, read from the plan without loading any article) and how to make it."""
+    out: dict[str, tuple[str, Callable[[], bytes]]] = {}
+    for lang in LANGS:
+        for kind, slug, name, positions in plan.sections.get(lang, []):
+            page = category_url(lang, slug) if kind == "category" else tag_url(lang, slug)
+            newest = positions[: config.feed_items]
+            key = "\x1f".join((kind, name, *(plan.prints[i] for i in newest)))
+
+            def make(newest: list[int] = newest, lang: str = lang, name: str = name, page: str = page) -> bytes:
+                items = feed_items([plan.entries[i] for i in newest], lang, config)
+                return rss_feed(items, lang, config, name, page)
+
+            out[page.lstrip("/") + "feed.xml"] = (hashlib.blake2b(key.encode(), digest_size=16).hexdigest(), make)
+    return out
 
 
 def sitemap(plan: Plan, config: Config) -> bytes:

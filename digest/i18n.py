@@ -105,6 +105,31 @@ def full_date(when: datetime, lang: str, config: Config) -> str:
     return _format("date", when, "full", lang, config)
 
 
+def month_year(when: datetime, lang: str, config: Config) -> str:
+    """'أيلول 2016', 'September 2016': the standalone month name (CLDR's LLLL) and the year."""
+    return _format("date", when, "LLLL y", lang, config)
+
+
+def weekday_and_date(text: str) -> tuple[str, str]:
+    """A full date split after its weekday ("Wednesday," and "November 28, 2018"; "الأربعاء،"
+    and "28 تشرين الثاني 2018"), so that a heading may break there and nowhere else. CLDR's full
+    formats in Arabic and English both start with the weekday and a comma."""
+    for comma in ("، ", ", "):
+        weekday, found, rest = text.partition(comma)
+        if found:
+            return weekday + comma.strip(), rest
+    return "", text
+
+
+def year_text(when: datetime, lang: str, config: Config) -> str:
+    """The year as dates write it (no grouping separator: 2018, not 2,018)."""
+    return _format("date", when, "y", lang, config)
+
+
+def month_name(when: datetime, lang: str, config: Config) -> str:
+    return _format("date", when, "LLLL", lang, config)
+
+
 def short_time(when: datetime, lang: str, config: Config) -> str:
     return _format("time", when, "short", lang, config)
 

@@ -109,12 +109,13 @@ def write_site_files(writer: SiteWriter, renderer: Renderer, plan: Plan, config:
     Like a page, each file but the theme's has a key made of what it shows; one whose key is
     unchanged (in `old_keys`, the last build's) is linked in from the live site rather than
     made again."""
-    from digest.feeds import feed_items, robots_txt, rss_feed, sitemap
+    from digest.feeds import feed_items, robots_txt, rss_feed, section_feeds, sitemap
 
     makers: dict[str, tuple[str, Callable[[], bytes]]] = {
         "index.html": (static_key(pages_key, plan.english_edition), lambda: renderer.render_template(
             "index.html", "ar", page=None, english_edition=plan.english_edition).encode()),
-        "404.html": (static_key(pages_key), lambda: renderer.render_template("404.html", "ar", page=None).encode()),
+        "404.html": (static_key(pages_key, plan.nav_key),  # it shows both languages' navigation
+                     lambda: renderer.render_template("404.html", "ar", page=None, navs=plan.nav).encode()),
         "robots.txt": (static_key(pages_key), lambda: robots_txt(config)),
         "sitemap.xml": (static_key(pages_key, plan.shape), lambda: sitemap(plan.whole(), config)),
     }
@@ -122,6 +123,9 @@ def write_site_files(writer: SiteWriter, renderer: Renderer, plan: Plan, config:
         items = feed_items(plan.entries, lang, config)
         makers[f"{lang}/feed.xml"] = (static_key(pages_key, items),
                                       lambda items=items, lang=lang: rss_feed(items, lang, config))
+    # A feed per category and tag page.
+    for path, (key, make) in section_feeds(plan, config).items():
+        makers[path] = (static_key(pages_key, key), make)
     keys = {}
     for relpath, (key, make) in makers.items():
         keys[relpath] = key

@@ -156,8 +156,9 @@ def check_site(read: Read, config: Config, settings_file: Path, base_url: str | 
     Arabic, a base URL with a path. Raises ContentError with every error found (and the
     warnings); returns the warnings otherwise."""
     from digest import static
+    from digest.sources import unknown_sources
 
-    problems = read.problems + check_unique_slugs(read.articles) \
+    problems = read.problems + check_unique_slugs(read.articles) + unknown_sources(read.articles, config) \
         + _base_url_problems(config, settings_file, base_url) \
         + static.problems(config, settings_file.resolve().parent, settings_file)
     for article in read.articles:

@@ -24,12 +24,14 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from digest import cachefile, i18n
+from digest.archives import month_url, year_url
 from digest.bundles import BODY_SIZES, TEASER_SIZES, picture_html
 from digest.config import Config
 from digest.content import has_host
 from digest.entries import Entry
 from digest.markup import safe_url
 from digest.pages import Page, article_url, category_url, day_url, home_url, other
+from digest.tags import tag_links, tag_url
 
 
 def json_ld(data: Any) -> Markup:
@@ -64,7 +66,11 @@ class Renderer:
         self._per_lang: dict[str, dict[str, Any]] = {}
         # Rendered teasers by (lang, level, entry fingerprint): an article shows on its home,
         # category and day pages, so each teaser is rendered once rather than on every page.
-        self._teasers: dict[tuple[str, int, str], Markup] = {}
+        self._teasers: dict[tuple[str, int, str, str], Markup] = {}
+        # English tag names by slug (site.yaml's and the model's, see digest.tagnames): a build
+        # sets them with set_tag_names before rendering; teasers show them.
+        self.tag_names: dict[str, str] = config.english_tags()
+        self._names_key = ""
         self._macro_modules: dict[str, Any] = {}
         base_path = urlsplit(config.base_url).path.rstrip("/")
 
@@ -98,6 +104,10 @@ class Renderer:
             day_url=day_url,
             home_url=home_url,
             category_url=category_url,
+            month_url=month_url,
+            year_url=year_url,
+            tag_url=tag_url,
+            tag_links=lambda entry, lang: tag_links(entry.article.tags, lang, self.tag_names),
             other=other,
         )
 
@@ -167,14 +177,23 @@ class Renderer:
             "teaser": teaser,
             "long_date": lambda d: i18n.long_date(_aware(d, config), lang, config),
             "full_date": lambda d: i18n.full_date(_aware(d, config), lang, config),
+            "month_year": lambda d: i18n.month_year(_aware(d, config), lang, config),
+            "month_name": lambda d: i18n.month_name(_aware(d, config), lang, config),
+            "weekday_and_date": i18n.weekday_and_date,
+            "year_text": lambda y: i18n.year_text(_aware(date(y, 1, 1), config), lang, config),
             "localized_number": lambda n: i18n.number(n, lang, config),
             "site_title": config.title[lang],
         }
 
+    def set_tag_names(self, names: dict[str, str]) -> None:
+        if names != self.tag_names:
+            self.tag_names = names
+            self._names_key = repr(sorted(names.items()))
+
     def teaser(self, entry: Entry, lang: str, level: int) -> Markup:
         """The `teaser` macro of _macros.html for one entry, rendered once and reused while the
         entry stays the same (a Renderer lives only while the templates do: see Builder)."""
-        key = (lang, level, entry.fingerprint())
+        key = (lang, level, entry.fingerprint(), self._names_key if lang == "en" else "")
         html = self._teasers.get(key)
         if html is None:
             module = self._macro_modules.get(lang)

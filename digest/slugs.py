@@ -10,7 +10,7 @@ DEVICE_NAMES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 )
 RESERVED = frozenset(
-    {"page", "category", "feed.xml", "index.html", "404.html", "sitemap.xml", "robots.txt",
+    {"page", "category", "tag", "feed.xml", "index.html", "404.html", "sitemap.xml", "robots.txt",
      "theme", "assets", "_preview", "__livereload", "ar", "en", *DEVICE_NAMES}
 )
 _SLUG_CHARS = re.compile(r"^[\w.~-]+$")

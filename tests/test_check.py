@@ -127,7 +127,7 @@ def test_a_duplicate_tag_is_reported_at_its_line_and_shown_once(empty_project):
     assert f"content/a.md:{second}: warning: duplicate tag 'سوريا' (first on line {first}); it is shown once" \
         in done.stderr.splitlines()
     page = (empty_project.output / "ar" / "a" / "index.html").read_text(encoding="utf-8")
-    assert page.count("<li><bdi>سوريا</bdi></li>") == 1
+    assert page.count('rel="tag"><bdi>سوريا</bdi></a></li>') == 1
 
 
 BODY = """فقرة أولى.

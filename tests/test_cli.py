@@ -51,12 +51,13 @@ def test_a_base_url_with_a_path_warns_about_robots_txt(project):
 def test_a_template_mistake_is_one_line_with_its_file_and_line(project):
     template = project.root / "templates" / "day.html"
     lines = template.read_text(encoding="utf-8").splitlines()
-    lines.insert(3, "{{ nothing.at.all }}")
+    at = next(i for i, line in enumerate(lines) if "{% block content %}" in line) + 1  # rendered there
+    lines.insert(at, "{{ nothing.at.all }}")
     template.write_text("\n".join(lines) + "\n", encoding="utf-8")
     done = project.run("build")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     first = done.stderr.splitlines()[0]
-    assert first.endswith("templates/day.html:4: UndefinedError: 'nothing' is undefined"), done.stderr
+    assert first.endswith(f"templates/day.html:{at + 1}: UndefinedError: 'nothing' is undefined"), done.stderr
 
 
 def test_control_characters_are_dropped_from_pages_with_a_warning(empty_project):

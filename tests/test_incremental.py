@@ -23,7 +23,7 @@ TEASER = '<article class="teaser">'
 
 def text_of(number: int, title: str, hours: int, zone: str, category: str, draft: bool, body: str,
             source: str = "", title_en: str = "", slug: str = "", author: str = "", summary: str = "",
-            tags: str = "") -> str:
+            tags: str = "", month: str = "2018-02") -> str:
     day, hour = divmod(hours, 24)
     fields = {"category": category} if category else {}
     if draft:
@@ -34,18 +34,23 @@ def text_of(number: int, title: str, hours: int, zone: str, category: str, draft
             fields[key] = f'"{value}"'
     if tags:
         fields["tags"] = f"[{tags}]"
-    return article(title=title, date=f"2018-02-{1 + day:02d}T{hour:02d}:{number % 60:02d}:00{zone}",
+    return article(title=title, date=f"{month}-{1 + day:02d}T{hour:02d}:{number % 60:02d}:00{zone}",
                    body=body, **fields)
 
 
 def start_site() -> dict[int, dict]:
-    return {i: {"title": f"خبر رقم {i}", "hours": 5 * i, "zone": ZONES[i % 3], "category": CATEGORIES[i % 4],
-                "draft": False, "body": f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 7}."}
+    # Two titles share a rare word: they are related, until an edit parts them (digest.related).
+    return {i: {"title": f"زلزال: خبر رقم {i}" if i % 3 == 1 else f"خبر رقم {i}", "hours": 5 * i, "zone": ZONES[i % 3], "category": CATEGORIES[i % 4],
+                "draft": False, "body": f"الفقرة الأولى من الخبر {i}.\n\nوفقرة ثانية فيها رقم {i * 7}.",
+                "tags": "سياسة" if i % 3 == 0 else "", "title_en": "An editor's title" if i % 2 == 0 else ""}
             for i in range(7)}
 
 
 edits = st.one_of(
-    st.tuples(st.just("title"), st.integers(0, 9), st.sampled_from(["عنوان جديد", "خبر آخر تماما"])),
+    # A word two titles share makes them related (digest.related).
+    st.tuples(st.just("title"), st.integers(0, 9), st.sampled_from(["عنوان جديد", "خبر آخر تماما",
+                                                                     "زلزال قوي في اليابان"])),
+    st.tuples(st.just("month"), st.integers(0, 9), st.sampled_from(["2017-12", "2018-01", "2018-02"])),
     st.tuples(st.just("body"), st.integers(0, 9), st.sampled_from(["نص جديد.", "فقرة **مهمة** هنا.\n\n- بند"])),
     st.tuples(st.just("hours"), st.integers(0, 9), st.integers(0, 24 * 5)),
     st.tuples(st.just("zone"), st.integers(0, 9), st.sampled_from(ZONES)),
@@ -64,10 +69,13 @@ edits = st.one_of(
     st.tuples(st.just("per_page"), st.integers(0, 0), st.integers(1, 4)),
     st.tuples(st.just("base_url"), st.integers(0, 0), st.sampled_from(BASE_URLS)),
     st.tuples(st.just("template"), st.integers(0, 0), st.booleans()),
+    st.tuples(st.just("names"), st.integers(0, 0), st.booleans()),  # English tag and source names
 )
 
+NAMES = "tags: {سياسة: Politics, رياضة: Sport}\nsources: {CNN: {ar: سي إن إن, en: CNN, url: 'https://cnn.com/'}}\n"
 
-def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: bool) -> set[str]:
+
+def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: bool, named: bool = False) -> set[str]:
     """The files as the site says; returns the real paths changed, as a file watcher reports them."""
     changed = set()
     for old in project.content.glob("*.md"):
@@ -80,7 +88,7 @@ def write(project, site: dict[int, dict], per_page: int, base_url: str, marked: 
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
             changed.add(str(path.resolve()))
-    settings_text = f"per_page: {per_page}\nbase_url: {base_url}\n"
+    settings_text = f"per_page: {per_page}\nbase_url: {base_url}\n" + (NAMES if named else "")
     if project.config.read_text(encoding="utf-8") != settings_text:
         project.config.write_text(settings_text, encoding="utf-8")
         changed.add(str(project.config.resolve()))
@@ -111,7 +119,7 @@ def apply(site: dict[int, dict], edit: tuple) -> None:
             site[value] = site.pop(number)
     elif kind == "slug" and value and any(f.get("slug") == value for f in site.values()):
         return  # two articles may not share a slug: an error, tested elsewhere
-    elif kind not in ("per_page", "base_url", "template"):
+    elif kind not in ("per_page", "base_url", "template", "names"):
         site[number][kind] = value
 
 
@@ -119,7 +127,7 @@ def apply(site: dict[int, dict], edit: tuple) -> None:
 @given(steps=st.lists(edits, min_size=1, max_size=4), preview=st.booleans())
 def test_any_edits_built_incrementally_give_the_site_a_fresh_build_gives(steps, preview):
     with tempfile.TemporaryDirectory() as tmp:
-        site, per_page, base_url, marked = start_site(), 2, BASE_URLS[0], False
+        site, per_page, base_url, marked, named = start_site(), 2, BASE_URLS[0], False, False
         kept = make_project(Path(tmp) / "kept", sample=False, settings="")
         assert TEASER in (kept.root / "templates" / "_macros.html").read_text(encoding="utf-8")
         write(kept, site, per_page, base_url, marked)
@@ -134,13 +142,15 @@ def test_any_edits_built_incrementally_give_the_site_a_fresh_build_gives(steps, 
                 base_url = step[2]
             elif step[0] == "template":
                 marked = step[2]
-            changed = write(kept, site, per_page, base_url, marked)
+            elif step[0] == "names":
+                named = step[2]
+            changed = write(kept, site, per_page, base_url, marked, named)
             if not preview:
                 Builder(options).build()
             elif changed:  # the preview builds only when its watcher saw something, and says what
                 builder.build(changed)
 
         fresh = make_project(Path(tmp) / "fresh", sample=False, settings="")
-        write(fresh, site, per_page, base_url, marked)
+        write(fresh, site, per_page, base_url, marked, named)
         Builder(fresh.options(jobs=1, progress=False)).build()
         assert tree_bytes(kept.output) == tree_bytes(fresh.output), steps

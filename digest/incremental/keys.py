@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 MODEL_MEMO = "model-fingerprints.json"  # in the cache folder: see Model.fingerprint
 # The version of the saved articles' format (digest.incremental.store): a new one reads again.
-STATE_VERSION = 6
+STATE_VERSION = 7
 # The libraries whose output the saved articles and pages hold: Markdown, the HTML sanitizer,
 # YAML, templates and escaping. (Babel's formatted dates are kept apart: see i18n.babel_stamp.)
 OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe")

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from digest import cachefile
 from digest.problems import Problem
 
-VERSION = 8
+VERSION = 9
 MAX_AGE = 30 * 86_400  # seconds after which a manifest not written again is removed
 
 
@@ -32,6 +32,7 @@ class Manifest(NamedTuple):
     # reads only this, need not import digest.pages.
     page_keys: tuple
     shape: str  # see digest.pages.site_shape
+    related: object  # the related lists and what they were made from: see digest.pages.PlanMemo
     static: list[str]  # the site's files besides the pages
     static_keys: dict[str, str]
     notes: list[str]

@@ -43,11 +43,12 @@ _UNREADABLE = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError
                KeyError, IndexError)
 
 # What a build reads of every kept article: loading's checks (drafts, unique slugs, stale
-# English), sorting, planning the pages, the sitemap and the feeds' keys. An entry's fingerprint
+# English, sources), sorting, planning the pages (tags, related terms), the sitemap, the feeds'
+# keys, and the files made from its images, which every build publishes. An entry's fingerprint
 # is kept too. Anything else waits in the article's pickle until a page shows it.
-ARTICLE_INDEX = ("path", "slug", "date", "category", "draft", "title_en", "source_hash", "arabic_digest")
-# image_paths: every build publishes the files made from every article's images.
-ENTRY_INDEX = ("day", "category_slug", "order", "image_paths")  # and its article, English and fingerprint
+ARTICLE_INDEX = ("path", "slug", "date", "category", "draft", "title_en", "source_hash", "arabic_digest", "tags",
+                 "source")
+ENTRY_INDEX = ("day", "category_slug", "order", "image_paths", "terms")  # and its article, English and fingerprint
 _ARTICLE_REST = tuple(f.name for f in fields(Article) if f.name not in (*ARTICLE_INDEX, "_lazy"))
 _ENTRY_REST = tuple(f.name for f in fields(Entry)
                     if f.name not in (*ENTRY_INDEX, "article", "english", "_print", "_lazy"))
@@ -363,12 +364,13 @@ def _records(index: dict[str, tuple], pickles: _PickleFile) -> tuple[dict[str, t
         # As ARTICLE_INDEX and ENTRY_INDEX, in their order; plain assignments are several times
         # faster than setattr(), and this loop runs for every article.
         (article.path, article.slug, article.date, article.category, article.draft, article.title_en,
-         article.source_hash, article.arabic_digest) = article_values
+         article.source_hash, article.arabic_digest, article.tags, article.source) = article_values
         article._lazy = saved
         files[shown] = (stamp, article, problems)
         if entry_values is not None:
             entry = new_entry(Entry)
-            entry.day, entry.category_slug, entry.order, entry.image_paths, english, fingerprint = entry_values
+            (entry.day, entry.category_slug, entry.order, entry.image_paths, entry.terms, english,
+             fingerprint) = entry_values
             entry.article, entry.english = article, english or PENDING
             entry._print, entry._lazy = (entry.english, fingerprint), saved
             entries[article.path] = (article, entry)
