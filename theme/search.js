@@ -1,0 +1,90 @@
+// The search page: folds the query as the index was folded (the table comes from the page, made
+// by digest/search/normalise.py), searches every shard through Pagefind's merged indexes, and
+// shows each result's title, date, section and summary in the page's language.
+const box = document.getElementById("search");
+const input = document.getElementById("search-input");
+const category = document.getElementById("search-category");
+const year = document.getElementById("search-year");
+const status = document.getElementById("search-status");
+const list = document.getElementById("search-results");
+const shards = JSON.parse(document.getElementById("search-shards").textContent);
+const folds = JSON.parse(document.getElementById("search-folds").textContent);
+
+const fold = (text) => Array.from(text, (c) => folds[c] ?? c).join("");
+
+let engine = null;
+async function pagefind() {
+  if (engine === null) {
+    // The first shard's script is the engine; every other shard is merged into it.
+    engine = import(shards[0] + "pagefind.js").then(async (pf) => {
+      await pf.options({ baseUrl: box.dataset.base });
+      await Promise.all(shards.slice(1).map((shard) => pf.mergeIndex(shard, { baseUrl: box.dataset.base })));
+      return pf;
+    });
+  }
+  return engine;
+}
+
+function item(data) {
+  const li = document.createElement("li");
+  const heading = document.createElement("h2");
+  const link = document.createElement("a");
+  link.href = data.url;
+  link.textContent = data.meta.title;
+  heading.append(link);
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  meta.textContent = [data.meta.date, data.meta.category].filter(Boolean).join(" · ");
+  const summary = document.createElement("p");
+  summary.textContent = data.meta.summary || "";
+  li.append(heading, meta, summary);
+  return li;
+}
+
+let latest = 0;
+async function search() {
+  const asked = input.value.trim();
+  const query = fold(asked);
+  const filters = {};
+  if (category.value) filters.category = category.value;
+  if (year.value) filters.year = year.value;
+  const params = new URLSearchParams();
+  if (asked) params.set("q", asked);
+  for (const [key, value] of Object.entries(filters)) params.set(key, value);
+  history.replaceState(null, "", params.size ? "?" + params : location.pathname);
+  const id = ++latest;
+  if ((!query && !Object.keys(filters).length) || !shards.length) {
+    list.replaceChildren();
+    status.textContent = shards.length || !query ? "" : box.dataset.none;
+    return;
+  }
+  status.textContent = box.dataset.loading;
+  const pf = await pagefind();
+  const found = await pf.search(query || null, { filters });
+  if (id !== latest) return;
+  const shown = await Promise.all(found.results.slice(0, 50).map((result) => result.data()));
+  if (id !== latest) return;
+  status.textContent = found.results.length
+    ? box.dataset.count.replace("{n}", found.results.length.toLocaleString(box.dataset.locale))
+    : box.dataset.none;
+  list.replaceChildren(...shown.map(item));
+}
+
+let timer = 0;
+const soon = () => {
+  clearTimeout(timer);
+  timer = setTimeout(search, 150);
+};
+input.addEventListener("input", soon);
+category.addEventListener("change", search);
+year.addEventListener("change", search);
+box.querySelector("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  search();
+});
+
+const given = new URLSearchParams(location.search);
+input.value = given.get("q") || "";
+category.value = given.get("category") || "";
+year.value = given.get("year") || "";
+if (input.value || category.value || year.value) search();
