@@ -29,7 +29,7 @@ function item(data) {
   const li = document.createElement("li");
   const heading = document.createElement("h2");
   const link = document.createElement("a");
-  link.href = data.url;
+  link.href = data.url.replace(/\.html$/, "/"); // indexed as /ar/<slug>.html: see digest/search/publish.py
   link.textContent = data.meta.title;
   heading.append(link);
   const meta = document.createElement("p");

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -55,20 +56,30 @@ def index_all(jobs: Iterable[tuple[str, str, Callable[[Path], None]]], root: Pat
     work = root / f".work-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    documents = Path(tempfile.mkdtemp(prefix="digest-search-", dir=_scratch(work)))
     failures: list[str] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             running: list[Future[str | None]] = []
             for name, key, write_documents in jobs:
-                site = work / name / "site"
-                site.mkdir(parents=True)
+                site = documents / name
+                site.mkdir()
                 write_documents(site)
-                running.append(pool.submit(_index_one, program, site, work / name / "bundle", root / name, key))
+                running.append(pool.submit(_index_one, program, site, work / name, root / name, key))
             failures = [f for f in (r.result() for r in running) if f]
     finally:
+        shutil.rmtree(documents, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
     if failures:
         raise SearchIndexError(failures[0] + (f" (and {len(failures) - 1} more shards)" if len(failures) > 1 else ""))
+
+
+def _scratch(fallback: Path) -> Path:
+    """Where the documents go for the moment Pagefind reads them: memory (/dev/shm) where there
+    is one, as thousands of files made and deleted at once cost a disk far more (and slow down
+    the files made after them: see bench/run.py on ext4's inode allocator)."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else fallback
 
 
 def _index_one(program: Path, site: Path, bundle: Path, target: Path, key: str) -> str | None:

@@ -86,16 +86,22 @@ def settings_key(config: Config) -> str:
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     program = indexer.executable()
-    st = program.stat()
+    try:
+        st = program.stat()
+    except OSError as exc:
+        raise indexer.SearchIndexError(f"cannot run Pagefind ({program}): {exc.strerror or exc}") from None
     digest.update(repr((str(program), st.st_size, st.st_mtime_ns, sorted(config.categories.items()))).encode())
     return digest.hexdigest()
 
 
 def _write_documents(shard: Shard, config: Config, site: Path) -> None:
+    """One file per article, all in one folder: /ar/<slug>.html stands for /ar/<slug>/ (the
+    search page puts the slash back), which spares a folder per article."""
+    folder = site / shard.lang
+    folder.mkdir()
     for entry in shard.entries:
-        folder = site / shard.lang / entry.slug
-        folder.mkdir(parents=True)
-        (folder / "index.html").write_text(document(entry, shard.lang, config), encoding="utf-8")
+        with open(folder / f"{entry.slug}.html", "w", encoding="utf-8") as handle:
+            handle.write(document(entry, shard.lang, config))
 
 
 def _stage(writer: SiteWriter, bundle: Path, prefix: str) -> list[str]:
