@@ -752,8 +752,9 @@ def _chunks(count: int, jobs: int) -> list[tuple[int, int]]:
 
 
 # The libraries whose output the saved articles and pages hold: Markdown, the HTML sanitizer,
-# YAML, templates and escaping. (Babel's formatted dates are kept apart: see i18n.babel_stamp.)
-OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe")
+# YAML, templates, escaping and search. (Babel's formatted dates are kept apart: see i18n.babel_stamp.)
+OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe",
+                    "pagefind_bin")  # Pagefind's program writes the search shards
 
 
 @functools.lru_cache(maxsize=1)
@@ -763,8 +764,9 @@ def code_key() -> str:
     known by its package file's stamp, which any reinstall changes: about a millisecond, where
     reading the versions through importlib.metadata took over a quarter of a second."""
     digest = hashlib.blake2b(repr(STATE_VERSION).encode(), digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):  # subpackages too (digest/search)
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     for name in OUTPUT_LIBRARIES:
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None else None

@@ -97,11 +97,12 @@ def test_build_writes_shards_and_search_pages(project):
         doc = html5lib.parse((site / lang / "search" / "index.html").read_bytes(), namespaceHTMLElements=True)
         csp = doc.find(".//h:meta[@http-equiv='Content-Security-Policy']", NS).get("content")
         assert "script-src 'self' 'wasm-unsafe-eval';" in csp
-        shards = json.loads(doc.find(".//h:script[@id='search-shards']", NS).text)
+        box = doc.find(".//h:div[@id='search']", NS)
+        shards = json.loads(box.get("data-shards"))
         expected = [] if lang == "en" else ["/pagefind/ar-2018-04-3/", "/pagefind/ar-2018-03-2/",
                                             "/pagefind/ar-2018-03-1/", "/pagefind/ar-2017-12-3/"]
         assert shards == expected
-        assert json.loads(doc.find(".//h:script[@id='search-folds']", NS).text) == FOLDS
+        assert json.loads(box.get("data-folds")) == FOLDS
         assert doc.find(".//h:meta[@name='robots']", NS).get("content") == "noindex"
     # Every other page has the header's search box and a policy without WebAssembly.
     page = (site / "ar" / "a0" / "index.html").read_text(encoding="utf-8")
@@ -281,9 +282,9 @@ def tab(browser, served):
 
 def _results(page, count_at_least: int = 1) -> list[str]:
     """The result links once the search has answered (the status line says how many)."""
-    page.locator("#search-status").filter(has_text=re.compile(r"\d|لا|No")).wait_for(timeout=15_000)
+    page.locator("#search-status").filter(has_text=re.compile(r"\d|لا|No")).wait_for(timeout=30_000)
     if count_at_least:
-        page.locator("#search-results li").nth(count_at_least - 1).wait_for(timeout=15_000)
+        page.locator("#search-results li").nth(count_at_least - 1).wait_for(timeout=30_000)
     return [a.get_attribute("href") for a in page.locator("#search-results a").all()]
 
 

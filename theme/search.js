@@ -7,8 +7,8 @@ const category = document.getElementById("search-category");
 const year = document.getElementById("search-year");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
-const shards = JSON.parse(document.getElementById("search-shards").textContent);
-const folds = JSON.parse(document.getElementById("search-folds").textContent);
+const shards = JSON.parse(box.dataset.shards);
+const folds = JSON.parse(box.dataset.folds);
 
 const fold = (text) => Array.from(text, (c) => folds[c] ?? c).join("");
 
@@ -65,7 +65,7 @@ async function search() {
   const shown = await Promise.all(found.results.slice(0, 50).map((result) => result.data()));
   if (id !== latest) return;
   status.textContent = found.results.length
-    ? box.dataset.count.replace("{n}", found.results.length.toLocaleString(box.dataset.locale))
+    ? box.dataset.count.replace("{}", found.results.length.toLocaleString(box.dataset.locale))
     : box.dataset.none;
   list.replaceChildren(...shown.map(item));
 }

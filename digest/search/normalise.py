@@ -1,12 +1,11 @@
 """Arabic folding for search: what readers type and what articles say meet in one spelling.
 
 The same table folds the indexed text (in Python, see digest.search.shards) and the query (in
-the search page's script, which reads the table from the page), so the two can never disagree.
+the search page's script, which reads FOLDS from the page), so the two can never disagree.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 # Marks dropped: the harakat and other Quranic marks (tanwin, shadda, sukun, superscript alef...)
@@ -28,8 +27,3 @@ def fold(text: str) -> str:
     for letter, folded in _LETTERS.items():
         text = text.replace(letter, folded)
     return text
-
-
-def folds_json() -> str:
-    """The table for the search page's script, as JSON (ASCII only, so any page can hold it)."""
-    return json.dumps(FOLDS, ensure_ascii=True, sort_keys=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from digest.problems import ContentError, Problem
 from digest.search import indexer
-from digest.search.normalise import folds_json
+from digest.search.normalise import FOLDS
 from digest.search.shards import LANGS, Shard, document, shards_of
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def publish_search(writer: SiteWriter, renderer: Renderer, plan: Plan, config: C
         html = renderer.render_template(
             "search.html", lang, page=page, nav=plan.nav[lang], alternate=f"/{other(lang)}/search/",
             paired=True, x_default="/ar/search/", listed=False, categories=categories[lang],
-            years=sorted({s.year for s in mine}, reverse=True), folds=folds_json(),
+            years=sorted({s.year for s in mine}, reverse=True), folds=FOLDS,
             shards=[renderer.env.filters["href"](f"/{SITE_FOLDER}/{s.name}/") for s in mine])
         writer.write(page.output_path, html.encode())
         paths.append(page.output_path)
