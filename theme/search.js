@@ -15,10 +15,14 @@ const fold = (text) => Array.from(text, (c) => folds[c] ?? c).join("");
 let engine = null;
 async function pagefind() {
   if (engine === null) {
-    // The first shard's script is the engine; every other shard is merged into it.
-    engine = import(shards[0] + "pagefind.js").then(async (pf) => {
-      await pf.options({ baseUrl: box.dataset.base });
-      await Promise.all(shards.slice(1).map((shard) => pf.mergeIndex(shard, { baseUrl: box.dataset.base })));
+    // The first shard's script is the engine; every other shard is merged into it. Each shard
+    // holds one section's articles of one month: its year and section are given to Pagefind as
+    // filters here, in the browser (see digest/search/shards.py for why not in the index).
+    const [first, ...rest] = shards;
+    const tags = ([, year, section]) => ({ year, section: section || "-" });
+    engine = import(first[0] + "pagefind.js").then(async (pf) => {
+      await pf.options({ baseUrl: box.dataset.base, mergeFilter: tags(first) });
+      await Promise.all(rest.map((s) => pf.mergeIndex(s[0], { baseUrl: box.dataset.base, mergeFilter: tags(s) })));
       return pf;
     });
   }
@@ -46,7 +50,7 @@ async function search() {
   const asked = input.value.trim();
   const query = fold(asked);
   const filters = {};
-  if (category.value) filters.category = category.value;
+  if (category.value) filters.section = category.value;
   if (year.value) filters.year = year.value;
   const params = new URLSearchParams();
   if (asked) params.set("q", asked);
@@ -85,6 +89,6 @@ box.querySelector("form").addEventListener("submit", (event) => {
 
 const given = new URLSearchParams(location.search);
 input.value = given.get("q") || "";
-category.value = given.get("category") || "";
+category.value = given.get("section") || "";
 year.value = given.get("year") || "";
 if (input.value || category.value || year.value) search();

@@ -46,15 +46,15 @@ def publish_search(writer: SiteWriter, renderer: Renderer, plan: Plan, config: C
     except indexer.SearchIndexError as exc:
         raise ContentError([Problem(str(root), 1, str(exc))]) from None
     paths = [path for shard in shards for path in _stage(writer, root / shard.name, f"{SITE_FOLDER}/{shard.name}")]
-    categories = {lang: [name for name, _url in plan.nav[lang]] for lang in LANGS}
+    href = renderer.env.filters["href"]
     for lang in LANGS:
         page = Page(f"/{lang}/search/", "search.html", lang)
         mine = [s for s in shards if s.lang == lang]
         html = renderer.render_template(
             "search.html", lang, page=page, nav=plan.nav[lang], alternate=f"/{other(lang)}/search/",
-            paired=True, x_default="/ar/search/", listed=False, categories=categories[lang],
-            years=sorted({s.year for s in mine}, reverse=True), folds=FOLDS,
-            shards=[renderer.env.filters["href"](f"/{SITE_FOLDER}/{s.name}/") for s in mine])
+            paired=True, x_default="/ar/search/", listed=False, sections=_sections(mine, config, lang),
+            years=_years(mine, config, lang), folds=FOLDS,
+            shards=[[href(f"/{SITE_FOLDER}/{s.name}/"), str(s.year), s.section] for s in mine])
         writer.write(page.output_path, html.encode())
         paths.append(page.output_path)
     return paths
@@ -81,7 +81,7 @@ def update_shards(shards: list[Shard], root: Path, config: Config, workers: int)
 
 def settings_key(config: Config) -> str:
     """What every shard depends on besides its articles: this package's code, Pagefind itself,
-    and the section names that results show and filter by."""
+    and the section names that results show."""
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
@@ -92,6 +92,19 @@ def settings_key(config: Config) -> str:
         raise indexer.SearchIndexError(f"cannot run Pagefind ({program}): {exc.strerror or exc}") from None
     digest.update(repr((str(program), st.st_size, st.st_mtime_ns, sorted(config.categories.items()))).encode())
     return digest.hexdigest()
+
+
+def _years(shards: list[Shard], config: Config, lang: str) -> list[tuple[str, str]]:
+    """(value, label) of each year with articles, newest first; a year is written without grouping."""
+    digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩") if lang == "ar" and config.digits == "arab" else {}
+    return [(str(y), str(y).translate(digits)) for y in sorted({s.year for s in shards}, reverse=True)]
+
+
+def _sections(shards: list[Shard], config: Config, lang: str) -> list[tuple[str, str]]:
+    """(value, name) of each section with articles, in the settings' order."""
+    present = {s.category: s.section for s in shards if s.section}
+    order = [key for key in config.categories if key in present] + sorted(set(present) - set(config.categories))
+    return [(present[key], config.category_name(key, lang)) for key in order]
 
 
 def _write_documents(shard: Shard, config: Config, site: Path) -> None:
