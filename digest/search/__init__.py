@@ -1,4 +1,4 @@
-"""Full-text search with Pagefind: one index per language and ten days, merged by the search page.
+"""Full-text search with Pagefind: one index per language, month and section, merged by the search page.
 
 normalise: the Arabic folding that both the indexed text and the reader's query go through.
 shards: which shard an article belongs to, each shard's key, and the documents Pagefind reads.
