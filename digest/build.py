@@ -547,10 +547,11 @@ class Builder:
                 static, static_keys = _write_static(writer, renderer, plan, config, options.theme, out,
                                                     page_settings, previous)
                 # Search (issue 18): index the shards that changed, stage them and the search pages.
-                from digest.search.publish import publish_search
+                if config.search:
+                    from digest.search.publish import publish_search
 
-                static += publish_search(writer, renderer, plan, config, options)
-                mark = result.phase("search", mark)
+                    static += publish_search(writer, renderer, plan, config, options)
+                    mark = result.phase("search", mark)
                 mark = result.phase("feeds", mark)
                 if patch:
                     manifest_path.unlink(missing_ok=True)  # it describes the live site: none while that changes
