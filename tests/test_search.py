@@ -250,16 +250,15 @@ def browser(served):
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def tab(browser, served):
-    """One page whose every request is checked: any to another host is refused and recorded;
-    Content-Security-Policy violations and script errors are recorded too."""
+def _checked_page(browser, site: str):
+    """A page whose every request is checked: any outside `site` is refused and recorded in
+    page.outside; script errors and Content-Security-Policy violations go to page.problems."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
     page = ctx.new_page()
     page.outside, page.problems, page.requested = [], [], []
 
     def route(r):
-        if r.request.url.startswith(served):
+        if r.request.url.startswith(site):
             page.requested.append(r.request.url)
             r.continue_()
         else:
@@ -269,6 +268,12 @@ def tab(browser, served):
     ctx.route("**/*", route)
     page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.problems.append(str(e)))
+    return ctx, page
+
+
+@pytest.fixture(scope="module")
+def tab(browser, served):
+    ctx, page = _checked_page(browser, served)
     yield page
     ctx.close()
 
@@ -353,6 +358,45 @@ def test_header_box_and_filters(tab, served):
     assert links == sport
     assert "section=sport" in tab.url and "q=" not in tab.url
     assert not tab.outside and not tab.problems, (tab.outside, tab.problems)
+
+
+@pytest.fixture(scope="module")
+def served_many(tmp_path_factory):
+    """A site of 45 articles that all say the same word, built for and served at a local URL."""
+    tmp = tmp_path_factory.mktemp("search-many")
+    p = make_project(tmp / "proj", sample=False)
+    for i in range(45):
+        p.write(f"n{i:02d}.md", article(f"خبر قصير رقم {i}", date=f"2018-05-{1 + i % 28:02d}T{i % 24:02d}:00:00+03:00",
+                                        category=("sport", "economy", "culture")[i % 3], body=f"مباراة اليوم رقم {i}."))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(p.output)))
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    Builder(p.options(base_url=url, jobs=1, progress=False)).build()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_more_results_on_demand(browser, served_many):
+    """Twenty results at a time: the rest come when asked, none twice."""
+    ctx, tab = _checked_page(browser, served_many)
+    tab.goto(f"{served_many}ar/search/?q=" + "مباراة")
+    first = _results(tab, 20)
+    assert len(first) == 20 and "45" in tab.inner_text("#search-status")
+    for shown in (40, 45):
+        tab.locator("#search-more").click()
+        for _ in range(100):
+            if len(_links(tab)) == shown:
+                break
+            tab.wait_for_timeout(100)
+        assert len(_links(tab)) == shown
+    links = _links(tab)
+    assert len(set(links)) == 45 and links[:20] == first
+    assert tab.locator("#search-more").is_hidden()
+    assert not tab.outside and not tab.problems, (tab.outside, tab.problems)
+    ctx.close()
 
 
 def test_the_404_page_searches(tab, served):

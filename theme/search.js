@@ -7,6 +7,8 @@ const category = document.getElementById("search-category");
 const year = document.getElementById("search-year");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
+const more = document.getElementById("search-more");
+const PAGE = 20; // results shown at a time: each one's title, date and summary is one request
 const shards = JSON.parse(box.dataset.shards);
 const folds = JSON.parse(box.dataset.folds);
 
@@ -46,6 +48,16 @@ function item(data) {
 }
 
 let latest = 0;
+let pending = []; // the results of the current search not shown yet
+
+async function show(id) {
+  const next = pending.splice(0, PAGE);
+  const shown = await Promise.all(next.map((result) => result.data()));
+  if (id !== latest) return;
+  list.append(...shown.map(item));
+  more.hidden = pending.length === 0;
+}
+
 async function search() {
   const asked = input.value.trim();
   const query = fold(asked);
@@ -57,6 +69,8 @@ async function search() {
   for (const [key, value] of Object.entries(filters)) params.set(key, value);
   history.replaceState(null, "", params.size ? "?" + params : location.pathname);
   const id = ++latest;
+  pending = [];
+  more.hidden = true;
   if ((!query && !Object.keys(filters).length) || !shards.length) {
     list.replaceChildren();
     status.textContent = shards.length || !query ? "" : box.dataset.none;
@@ -66,12 +80,13 @@ async function search() {
   const pf = await pagefind();
   const found = await pf.search(query || null, { filters });
   if (id !== latest) return;
-  const shown = await Promise.all(found.results.slice(0, 50).map((result) => result.data()));
+  list.replaceChildren();
+  pending = [...found.results];
+  await show(id);
   if (id !== latest) return;
   status.textContent = found.results.length
     ? box.dataset.count.replace("{}", found.results.length.toLocaleString(box.dataset.locale))
     : box.dataset.none;
-  list.replaceChildren(...shown.map(item));
 }
 
 let timer = 0;
@@ -82,6 +97,7 @@ const soon = () => {
 input.addEventListener("input", soon);
 category.addEventListener("change", search);
 year.addEventListener("change", search);
+more.addEventListener("click", () => show(latest));
 box.querySelector("form").addEventListener("submit", (event) => {
   event.preventDefault();
   search();
