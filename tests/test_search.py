@@ -157,6 +157,24 @@ def test_incremental_search_equals_a_fresh_build(project, tmp_path):
     assert search_files(project.output) == search_files(tmp_path / "fresh")
 
 
+def test_a_killed_builds_leftovers_are_removed(project, tmp_path):
+    """What a build killed while indexing leaves (its work folder in the cache, its documents
+    in memory) goes with the next build that indexes."""
+    options = project.options(jobs=1, progress=False)
+    Builder(options).build()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a process id no longer in use
+    work = project.cache / "search" / f".work-{dead}"
+    (work / "ar-2018-03-sport").mkdir(parents=True)
+    scratch = indexer._scratch(project.cache / "search")
+    documents = scratch / f"digest-search-{dead}-abc"
+    (documents / "ar").mkdir(parents=True)
+    path = project.content / "a0.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nجملة جديدة.\n", encoding="utf-8")
+    Builder(options).build()
+    assert not work.exists() and not documents.exists()
+
+
 def test_search_false_builds_without_search(project):
     options = project.options(jobs=1, progress=False)
     Builder(options).build()

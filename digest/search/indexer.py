@@ -54,9 +54,10 @@ def index_all(jobs: Iterable[tuple[str, str, Callable[[Path], None]]], root: Pat
     Raises SearchIndexError for the first shard that failed, after every run has ended."""
     program = executable()
     work = root / f".work-{os.getpid()}"
-    shutil.rmtree(work, ignore_errors=True)
+    scratch = _scratch(root)
+    _tidy(root, scratch)
     work.mkdir(parents=True)
-    documents = Path(tempfile.mkdtemp(prefix="digest-search-", dir=_scratch(work)))
+    documents = Path(tempfile.mkdtemp(prefix=f"digest-search-{os.getpid()}-", dir=scratch))
     failures: list[str] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -72,6 +73,27 @@ def index_all(jobs: Iterable[tuple[str, str, Callable[[Path], None]]], root: Pat
         shutil.rmtree(work, ignore_errors=True)
     if failures:
         raise SearchIndexError(failures[0] + (f" (and {len(failures) - 1} more shards)" if len(failures) > 1 else ""))
+
+
+def _tidy(root: Path, scratch: Path) -> None:
+    """Remove what a killed build left: its work folders in the cache (the caller holds the
+    cache's lock, so none is another build's) and its documents, whose name says whose."""
+    for leftover in [*root.glob(".work-*"), *root.glob(".old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in scratch.glob("digest-search-*-*"):
+        pid = leftover.name.split("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def _scratch(fallback: Path) -> Path:

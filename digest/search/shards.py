@@ -60,7 +60,7 @@ def shards_of(entries: Iterable[Entry]) -> list[Shard]:
 
 def document(entry: Entry, lang: str, config: Config) -> str:
     """The page Pagefind indexes for one article in one language: what its page shows readers
-    (title, summary, text), folded (see digest.search.normalise), and, outside the indexed text,
+    (title, summary, text; each word once), folded (see digest.search.normalise), and, outside the indexed text,
     the original title, date, summary and section that results show.
 
     No Pagefind filters: Pagefind writes them in an order that changes from run to run, so a
@@ -72,7 +72,9 @@ def document(entry: Entry, lang: str, config: Config) -> str:
     else:
         # An English page shows the English title and summary, and the Arabic title.
         title, summary, body = entry.english.title, entry.english.summary, f"<p>{escape(a.title)}</p>"
-    indexed_summary = "" if lang == "ar" and entry.summary_is_opening else (summary or "")  # as the page shows
+    # An Arabic summary made by the build is sentences of the text, indexed there already; the
+    # editors' own, unless it is how the text opens, may hold other words.
+    indexed_summary = (summary or "") if lang == "en" or (a.summary and not entry.summary_is_opening) else ""
     section = config.category_name(a.category, lang) if a.category else ""
     shown = [("title", title), ("date", entry.dates[lang]), ("summary", summary or ""), ("category", section)]
     meta = "".join(f'<span data-pagefind-meta="{key}">{escape(value)}</span>' for key, value in shown if value)
