@@ -471,6 +471,12 @@ class Builder:
                 files = files._replace(paths=files.paths + write_images(writer, plan.entries, out, options.root,
                                                                         options.cache))
                 clock.lap("feeds")
+                if config.search:  # index the shards that changed; stage them and the search pages
+                    from digest.search.publish import publish_search
+
+                    files = files._replace(paths=files.paths + publish_search(writer, renderer, plan, config,
+                                                                              options.cache, options.jobs))
+                    clock.lap("search")
                 if one_by_one:
                     # The manifest describes the live site: there is none while that changes.
                     manifest_path(options.cache, options.output).unlink(missing_ok=True)

@@ -108,6 +108,7 @@ class Config:
     digits: str = "latn"  # or "arab" for Arabic-Indic digits
     categories: dict[str, dict[str, str]] = field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     allow_new_categories: bool = False  # a category missing from `categories` is an error unless true
+    search: bool = True  # full-text search pages and index (digest.search); false builds without them
     translation: TranslationConfig = field(default_factory=TranslationConfig)
     # The site's picture where an article has none (Open Graph, JSON-LD): a path in the site,
     # such as the publisher's logo in static/.

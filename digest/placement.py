@@ -22,7 +22,8 @@ MARKER_TEXT = (b"This folder is the output of the bilingual digest's build (buil
 
 # What a build writes at the top of its output folder. A folder without the marker that holds
 # nothing else was built before the marker existed, and is taken as this project's.
-BUILT_NAMES = frozenset({"index.html", "404.html", "robots.txt", "sitemap.xml", "ar", "en", "theme", MARKER})
+BUILT_NAMES = frozenset({"index.html", "404.html", "robots.txt", "sitemap.xml", "ar", "en", "theme", "pagefind",
+                        MARKER})
 
 
 class OutputRefused(Exception):

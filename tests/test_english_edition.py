@@ -59,7 +59,7 @@ def parse(path: Path):
 
 def english_pages(project: Project) -> set[str]:
     return {p.parent.name for p in (project.output / "en").glob("*/index.html")
-            if p.parent.name not in ("category", "page", "tag") and not p.parent.name.isdigit()}  # not archives
+            if p.parent.name not in ("category", "page", "tag", "search") and not p.parent.name.isdigit()}  # not archives
 
 
 def test_held_back_output_is_never_published_and_check_says_why(empty_project, gibberish):

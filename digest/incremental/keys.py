@@ -19,6 +19,8 @@ When X changes → what is made again (the key that notices):
   page keys, in digest.pages)
 - what a feed, the sitemap, robots.txt, the 404 or the root page shows → that file made again
   (`static_key`)
+- an article's fingerprint, its shard's settings, or the search code or program → its search
+  shard (language, month, section) indexed again (digest.search.shards keeps each shard's key)
 - an image's bytes, the images settings or Pillow's version → that image processed again
   (digest.images names processed files by them)
 - the model's code, version or files, a decoding setting, the device, or the CTranslate2,
@@ -48,8 +50,9 @@ MODEL_MEMO = "model-fingerprints.json"  # in the cache folder: see Model.fingerp
 # The version of the saved articles' format (digest.incremental.store): a new one reads again.
 STATE_VERSION = 7
 # The libraries whose output the saved articles and pages hold: Markdown, the HTML sanitizer,
-# YAML, templates and escaping. (Babel's formatted dates are kept apart: see i18n.babel_stamp.)
-OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe")
+# YAML, templates, escaping, and Pagefind's program, which writes the search shards. (Babel's
+# formatted dates are kept apart: see i18n.babel_stamp.)
+OUTPUT_LIBRARIES = ("markdown_it", "mdit_py_plugins", "nh3", "yaml", "jinja2", "markupsafe", "pagefind_bin")
 CODE = Path(__file__).resolve().parent.parent  # the digest package
 
 
