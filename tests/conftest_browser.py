@@ -1,4 +1,5 @@
-"""Helpers for the theme tests (test_theme.py, test_browser.py): one build of the sample site.
+"""Helpers for the theme and browser tests: Debian's Chromium, a folder served from a thread, and
+one build of the sample site.
 
 The site is the repository's content/ plus two changes made in the copy, so that every state of
 the templates is on show:
@@ -12,9 +13,16 @@ The real templates/, theme/ and site.yaml are used (BuildOptions.config points a
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import no_translation_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +30,46 @@ THEME = ROOT / "theme"
 SEED = "2016-09-01-kerry-lavrov-call"
 MIXED = "mixed-direction-fixture"
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                    "(apt-get install chromium); CI installs it")
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """Serve `folder` on 127.0.0.1 from a thread; yields the URL. The port is taken first, so a
+    site can be built for that very URL inside the `with`."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 SEED_ENGLISH = (
     'title_en: "Fighting terrorism in Syria back on the agenda of Kerry–Lavrov phone talks"\n'

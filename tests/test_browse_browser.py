@@ -6,17 +6,13 @@ time, and the 404 page has both navigations. Built with the longest month names 
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import ThreadingHTTPServer
-
 import pytest
 from conftest import article, make_project
-from test_browser import ARGS, CHROMIUM, DESKTOP, PHONE, _QuietHandler
+from conftest_browser import AXE, DESKTOP, PHONE, chromium, needs_chromium, serving
 
 from digest.build import Builder
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+pytestmark = needs_chromium
 
 SETTINGS = "months: levantine\nper_page: 3\n"
 LONG_DATES = ("2018-10-31T10:00:00+03:00", "2018-09-26T09:00:00+03:00", "2018-09-26T11:30:00+03:00",
@@ -30,26 +26,16 @@ def base_url(tmp_path_factory):
     for i, when in enumerate(LONG_DATES):
         project.write(f"long-{i}.md", article(title=f"خبر بتاريخ طويل {i}", date=when, category="economy",
                                               title_en=f'"A long date {i}"', tags="[سوريا]"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(project.output)))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    Builder(project.options(jobs=1, progress=False, base_url=url)).build()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(project.output) as url:
+        Builder(project.options(jobs=1, progress=False, base_url=url)).build()
+        yield url
 
 
 @pytest.fixture(scope="module")
 def tab():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport=DESKTOP)
+    with chromium() as launched:
+        page = launched.new_page(viewport=DESKTOP)
         yield page
-        browser.close()
 
 
 def go(page, url: str):
@@ -123,7 +109,6 @@ def test_404_page_has_the_navigation(tab, base_url, viewport):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violation_on_browsing_pages(tab, base_url, scheme):
-    from test_browser import AXE
 
     assert AXE.is_file(), f"{AXE} is missing: run 'npm ci --prefix tests'"
     context = tab.context.browser.new_context(viewport=PHONE if scheme == "dark" else DESKTOP, bypass_csp=True)

@@ -7,57 +7,32 @@ browser for the whole module. Needs /usr/bin/chromium (apt-get install chromium)
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from conftest_browser import AXE, MIXED, ROOT, SEED, build_sample
+from conftest_browser import AXE, DESKTOP, MIXED, PHONE, ROOT, SEED, build_sample, chromium, needs_chromium, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 800}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                "(apt-get install chromium); CI installs it")
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """URL of the sample site, built for that very URL and served from a thread."""
     tmp = tmp_path_factory.mktemp("browser")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(tmp / "site")))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    build_sample(tmp, url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(tmp / "site") as url:
+        build_sample(tmp, url)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -4,28 +4,18 @@ their boxes reserved before they load; screenshots at 360 and 1280 px go to test
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import article, make_project
+from conftest_browser import chromium, needs_chromium, serving
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 STORIES = ("2019-05-01-harbour", "2019-05-02-market")
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
+pytestmark = needs_chromium
 
 
 def photo(path: Path, hue: int) -> None:
@@ -52,25 +42,15 @@ def base_url(tmp_path_factory):
             image="lead.jpg", image_caption='"سفن في الميناء عند الفجر"', image_credit='"المصور"',
             image_caption_en='"Ships in the harbour at dawn"',
             body="فقرة أولى عن الميناء والسفن.\n\n![تفصيل من الصورة](detail.jpg)\n\nفقرة أخيرة."))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(project.output)))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    project.build("--base-url", url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(project.output) as url:
+        project.build("--base-url", url)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 LOADED = """sel => Array.from(document.querySelectorAll(sel)).map(img => ({

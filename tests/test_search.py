@@ -7,29 +7,23 @@ Builds run Pagefind's real program (pagefind[bin]); the browser tests serve the 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import html5lib
 import pytest
 from conftest import article, make_project
-from conftest_browser import AXE, SEED, build_sample
+from conftest_browser import AXE, CHROMIUM, SEED, build_sample, chromium, serving
 
 from digest.build import Builder
 from digest.problems import ContentError
 from digest.search import indexer
 from digest.search.normalise import FOLDS, fold
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
 
@@ -236,10 +230,6 @@ def test_the_command_line_reports_a_failed_run_in_one_line(project, tmp_path):
 # ---------------------------------------------------------------------------- browser
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
@@ -247,25 +237,15 @@ def served(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("search-browser")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp / "site")))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    build_sample(tmp, url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(tmp / "site") as url:
+        build_sample(tmp, url)
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _checked_page(browser, site: str):
@@ -386,15 +366,9 @@ def served_many(tmp_path_factory):
     for i in range(45):
         p.write(f"n{i:02d}.md", article(f"خبر قصير رقم {i}", date=f"2018-05-{1 + i % 28:02d}T{i % 24:02d}:00:00+03:00",
                                         category=("sport", "economy", "culture")[i % 3], body=f"مباراة اليوم رقم {i}."))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(p.output)))
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    Builder(p.options(base_url=url, jobs=1, progress=False)).build()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serving(p.output) as url:
+        Builder(p.options(base_url=url, jobs=1, progress=False)).build()
+        yield url
 
 
 def test_more_results_on_demand(browser, served_many):
