@@ -76,9 +76,9 @@ def related_alone(content: Path) -> tuple[float, float]:
     terms_seconds = time.perf_counter() - start
     entries = [SimpleNamespace(terms=t, category_slug=c.lower(), article=SimpleNamespace(tags=[]))
                for t, (_, _, c) in zip(terms, items, strict=True)]
-    prints = [f"{i:032x}" for i in range(len(entries))]
+    fingerprints = [f"{i:032x}" for i in range(len(entries))]
     start = time.perf_counter()
-    related_lists(entries, prints, [])
+    related_lists(entries, fingerprints, [])
     return terms_seconds, time.perf_counter() - start
 
 

@@ -296,7 +296,8 @@ class Builder:
         # A page is current when its key is unchanged and so is everything every page depends
         # on (settings, templates).
         old_keys = SiteKeys(*previous.page_keys) if previous and previous.pages_key == keys.pages else None
-        memo = None if old_keys is None or previous is None else PlanMemo(previous.shape, old_keys, previous.related)
+        memo = None if old_keys is None or previous is None \
+            else PlanMemo(previous.layout_key, old_keys, previous.related)
         plan = plan_pages(entries, config, memo, english_tags=tag_names)
         clock.lap("plan")
 
@@ -308,7 +309,7 @@ class Builder:
         manifest.write(manifest_file, Manifest(
             output=str(place.output.resolve()), inode=os.stat(place.output).st_ino, fingerprint=keys.fingerprint,
             pages_key=keys.pages, articles=result.articles, pages=result.pages,
-            page_keys=published.page_keys.as_values(), shape=plan.shape, related=plan.related_memo,
+            page_keys=published.page_keys.as_values(), layout_key=plan.layout_key, related=plan.related_memo,
             static=published.files.paths,
             static_keys=published.files.keys, notes=result.notes, warnings=result.warnings, held=result.held,
             untranslated=len(result.untranslated)))

@@ -154,7 +154,7 @@ def section_feeds(plan: Plan, config: Config) -> dict[str, tuple[str, Callable[[
         for kind, slug, name, positions in plan.sections.get(lang, []):
             page = category_url(lang, slug) if kind == "category" else tag_url(lang, slug)
             newest = positions[: config.feed_items]
-            key = "\x1f".join((kind, name, *(plan.prints[i] for i in newest)))
+            key = "\x1f".join((kind, name, *(plan.fingerprints[i] for i in newest)))
 
             def make(newest: list[int] = newest, lang: str = lang, name: str = name, page: str = page) -> bytes:
                 items = feed_items([plan.entries[i] for i in newest], lang, config)

@@ -92,7 +92,7 @@ class SiteKeys:
     """
 
     slugs: list[str]  # the entries', newest first
-    prints: list[str]  # their fingerprints, in the same order
+    fingerprints: list[str]  # their fingerprints, in the same order
     nav_key: str
     lists: dict[str, str]  # output path to key, for every list page of both languages
     english: bytes = b""  # b"1" where the entry has an English page, b"0" where not
@@ -108,7 +108,7 @@ class SiteKeys:
         what the page shows of other articles."""
         extras = self.extras or [""] * len(self.slugs)
         half = slice(0, RELATED_KEY_LEN) if lang == "ar" else slice(RELATED_KEY_LEN, None)
-        pairs = zip(self.slugs, (p + e[half] for p, e in zip(self.prints, extras, strict=True)), strict=True)
+        pairs = zip(self.slugs, (p + e[half] for p, e in zip(self.fingerprints, extras, strict=True)), strict=True)
         if lang == "ar":
             return pairs
         return (pair for pair, flag in zip(pairs, self.english, strict=True) if flag == ord("1"))
@@ -121,7 +121,7 @@ class SiteKeys:
 
     def as_values(self) -> tuple:
         """The fields as plain values, for the manifest: SiteKeys(*values) makes it again."""
-        return (self.slugs, self.prints, self.nav_key, self.lists, self.english, self.extras)
+        return (self.slugs, self.fingerprints, self.nav_key, self.lists, self.english, self.extras)
 
     def as_dict(self) -> dict[str, str]:
         """Output path to key, for every page, in the order of paths()."""
@@ -172,8 +172,8 @@ class Plan:
     lists: dict[str, list[Page]]  # per language: home, category and day pages (see partial)
     nav: dict[str, list[tuple[str, str]]]  # per language: (category name, URL)
     nav_key: str  # changes when the categories do: every page shows them
-    prints: list[str] = field(repr=False)  # the entries' fingerprints
-    shape: str  # changes when the sitemap does (given the same settings): see site_shape()
+    fingerprints: list[str] = field(repr=False)  # the entries' fingerprints
+    layout_key: str  # changes when the sitemap does (given the same settings): see site_shape()
     english_edition: bool  # whether any article has English
     config: Config = field(repr=False)
     # A partial plan has only the lists that show a changed entry, and the keys of all pages
@@ -225,7 +225,7 @@ class Plan:
     def keys(self) -> SiteKeys:
         """Every page's key (made once)."""
         if self._keys is None:
-            self._keys = SiteKeys([e.article.slug for e in self.entries], self.prints, self.nav_key,
+            self._keys = SiteKeys([e.article.slug for e in self.entries], self.fingerprints, self.nav_key,
                                   {page.output_path: page.key for lang in LANGS for page in self.lists[lang]},
                                   english_mask(self.entries), self.extras)
         return self._keys
@@ -290,7 +290,7 @@ class PlanMemo:
     """What the last build's manifest keeps of its plan, so that the next one need not plan
     every list again when only some articles' contents changed."""
 
-    shape: str
+    layout_key: str
     keys: SiteKeys
     related: tuple[str, bytes] | None = None  # Plan.related_memo
 
@@ -308,31 +308,33 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
     with the same keys. The plan is partial. `english_tags`: the English name of each tag slug
     that has one (site.yaml's and the model's: see digest.tagnames); site.yaml's by default.
     """
-    prints = [e.fingerprint() for e in entries]
+    fingerprints = [e.fingerprint() for e in entries]
     english_tags = config.english_tags() if english_tags is None else english_tags
     # Which English tag pages exist, and what every English list and tag link says: part of the
     # shape (the sitemap lists those pages) and of the English pages' keys.
     names_key = hashlib.blake2b(repr(sorted(english_tags.items())).encode(), digest_size=8).hexdigest()
-    shape = hashlib.blake2b((site_shape(entries) + names_key).encode(), digest_size=16).hexdigest()
+    layout_key = hashlib.blake2b((site_shape(entries) + names_key).encode(), digest_size=16).hexdigest()
     changed: list[int] | None = None
-    if previous is not None and previous.shape == shape and len(previous.keys.prints) == len(prints):
-        changed = [i for i, (new, old) in enumerate(zip(prints, previous.keys.prints, strict=True)) if new != old]
+    if previous is not None and previous.layout_key == layout_key \
+            and len(previous.keys.fingerprints) == len(fingerprints):
+        changed = [i for i, (new, old) in enumerate(zip(fingerprints, previous.keys.fingerprints, strict=True))
+                   if new != old]
         if len(changed) * 2 > len(entries):
             changed = None  # most changed: plan it all
     categories = sorted({(e.category_slug, e.article.category) for e in entries if e.category_slug})
     nav_key = hashlib.blake2b(repr(categories).encode(), digest_size=8).hexdigest()
     members = {"ar": list(range(len(entries))), "en": [i for i, e in enumerate(entries) if e.english.title]}
     english_edition = bool(members["en"])
-    editions = {lang: _Edition(entries, prints, indexes, categories, config.per_page,
+    editions = {lang: _Edition(entries, fingerprints, indexes, categories, config.per_page,
                                None if lang == "ar" else english_tags)
                 for lang, indexes in members.items()}
     # The last build's related lists, when nothing they are made from changed (most edits).
-    related_key = inputs_key(entries, shape)
+    related_key = inputs_key(entries, layout_key)
     if previous is not None and previous.related is not None and previous.related[0] == related_key:
         related = unpack(previous.related[1])
-        extras = related_keys(related, prints)
+        extras = related_keys(related, fingerprints)
     else:
-        related, extras = related_lists(entries, prints, members["en"])
+        related, extras = related_lists(entries, fingerprints, members["en"])
     for i in members["en"]:  # an English article page names its tags in English
         tags = entries[i].article.tags
         if tags:
@@ -392,12 +394,13 @@ def plan_pages(entries: list[Entry], config: Config, previous: PlanMemo | None =
                           for slug, key in categories if edition.by_category[(slug, key)]]
         sections[lang] += [("tag", slug, edition.tag_names[slug], [members[lang][pos] for pos in positions])
                            for slug, positions in edition.by_tag.items()]
-    plan = Plan(entries, lists, navs, nav_key, prints, shape, english_edition, config, partial=changed is not None,
+    plan = Plan(entries, lists, navs, nav_key, fingerprints, layout_key, english_edition, config,
+                partial=changed is not None,
                 related=related, extras=extras, sections=sections, english_tags=english_tags,
                 related_memo=(related_key, pack(related)))
-    if changed is not None and previous is not None:  # the same shape: the same slugs and lists
+    if changed is not None and previous is not None:  # the same layout_key: the same slugs and lists
         made = {page.output_path: page.key for lang in LANGS for page in lists[lang]}
-        plan._keys = SiteKeys(previous.keys.slugs, prints, nav_key, {**previous.keys.lists, **made},
+        plan._keys = SiteKeys(previous.keys.slugs, fingerprints, nav_key, {**previous.keys.lists, **made},
                               english_mask(entries), extras)
     return plan
 
@@ -448,13 +451,13 @@ def _archive_pages(edition: _Edition, twin: _Edition, lang: str, nav: list, nav_
 class _Edition:
     """One language's articles (indexes into all entries) and how its lists divide them."""
 
-    def __init__(self, entries: list[Entry], prints: list[str], indexes: list[int],
+    def __init__(self, entries: list[Entry], fingerprints: list[str], indexes: list[int],
                  categories: list[tuple[str, str]], per_page: int,
                  english_tags: dict[str, str] | None = None) -> None:
         """`english_tags`: for the English edition, the English name of each tag slug that has
         one (only those get pages); None for the Arabic edition, which names tags as written."""
         self.entries = [entries[i] for i in indexes]
-        self.prints = [prints[i] for i in indexes]
+        self.fingerprints = [fingerprints[i] for i in indexes]
         self.per_page = per_page
         self.by_category: dict[tuple[str, str], list[int]] = {key: [] for key in categories}
         self.by_tag: dict[str, list[int]] = {}
@@ -492,15 +495,16 @@ class _Edition:
 
     def chunk(self, number: int, section: tuple[str, ...] | None) -> Chunk:
         if section is None:
-            return _chunk(self.entries, self.prints, self.per_page, number)
+            return _chunk(self.entries, self.fingerprints, self.per_page, number)
         members = self._members(section) or []
-        return _chunk([self.entries[i] for i in members], [self.prints[i] for i in members], self.per_page, number)
+        return _chunk([self.entries[i] for i in members], [self.fingerprints[i] for i in members], self.per_page,
+                      number)
 
     def day_at(self, start: int) -> tuple[date, list[Entry], str]:
         end = start + 1
         while end < len(self.entries) and self.entries[end].day == self.entries[start].day:
             end += 1
-        return self.entries[start].day, self.entries[start:end], "\x1e".join(self.prints[start:end])
+        return self.entries[start].day, self.entries[start:end], "\x1e".join(self.fingerprints[start:end])
 
 
 def _list_page(edition: _Edition, twin: _Edition, lang: str, kind: str, title: str, number: int, count: int,
@@ -569,7 +573,7 @@ def _by_day(entries: list[Entry]) -> list[tuple[date, list[Entry]]]:
 _DAY = operator.attrgetter("day")
 
 
-def _chunk(entries: list[Entry], prints: list[str], size: int, number: int) -> Chunk:
+def _chunk(entries: list[Entry], fingerprints: list[str], size: int, number: int) -> Chunk:
     """Page `number` (from 1) of a paginated list."""
     start = (number - 1) * size
-    return _by_day(entries[start : start + size]), "\x1e".join(prints[start : start + size])
+    return _by_day(entries[start : start + size]), "\x1e".join(fingerprints[start : start + size])

@@ -117,7 +117,7 @@ def write_site_files(writer: SiteWriter, renderer: Renderer, plan: Plan, config:
         "404.html": (static_key(pages_key, plan.nav_key),  # it shows both languages' navigation
                      lambda: renderer.render_template("404.html", "ar", page=None, navs=plan.nav).encode()),
         "robots.txt": (static_key(pages_key), lambda: robots_txt(config)),
-        "sitemap.xml": (static_key(pages_key, plan.shape), lambda: sitemap(plan.whole(), config)),
+        "sitemap.xml": (static_key(pages_key, plan.layout_key), lambda: sitemap(plan.whole(), config)),
     }
     for lang in LANGS:
         items = feed_items(plan.entries, lang, config)

@@ -49,7 +49,7 @@ def terms_of(title: str, summary: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_WORD.findall(normalise(f"{title} {summary}"))))
 
 
-def related_lists(entries: list[Entry], prints: list[str], english: list[int]
+def related_lists(entries: list[Entry], fingerprints: list[str], english: list[int]
                   ) -> tuple[list[tuple[list[int], list[int]]], list[str]]:
     """Per entry (entries newest first): the positions of its related entries in Arabic and in
     English (only entries with English, and none for an entry without), and the key of what its
@@ -94,20 +94,20 @@ def related_lists(entries: list[Entry], prints: list[str], english: list[int]
             en = _best(i, list(filter(in_english, shared)), english_by_category.get(category, ()),
                        category_sets.get(category))
         out.append((ar, en))
-    return out, related_keys(out, prints)
+    return out, related_keys(out, fingerprints)
 
 
-def related_keys(lists: list[tuple[list[int], list[int]]], prints: list[str]) -> list[str]:
+def related_keys(lists: list[tuple[list[int], list[int]]], fingerprints: list[str]) -> list[str]:
     """Per entry, the key of what its pages show of their related entries (their fingerprints):
     the Arabic page's, then the English page's."""
-    return [_key(ar, prints) + _key(en, prints) for ar, en in lists]
+    return [_key(ar, fingerprints) + _key(en, fingerprints) for ar, en in lists]
 
 
-def inputs_key(entries: list[Entry], shape: str) -> str:
+def inputs_key(entries: list[Entry], layout_key: str) -> str:
     """Changes when anything related_lists reads changes, given the site's shape (which covers
     the entries' order, slugs, categories, tags and English): every entry's words."""
     words = "\x1e".join(map("\x1f".join, map(_TERMS, entries)))
-    return hashlib.blake2b((shape + words).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b((layout_key + words).encode(), digest_size=16).hexdigest()
 
 
 _TERMS = operator.attrgetter("terms")
@@ -149,5 +149,6 @@ def _best(me: int, shared: list[int], category: list[int] | tuple, same_category
 _SCORE = operator.itemgetter(1)
 
 
-def _key(positions: list[int], prints: list[str]) -> str:
-    return hashlib.blake2b("\x1e".join(prints[j] for j in positions).encode(), digest_size=KEY_LEN // 2).hexdigest()
+def _key(positions: list[int], fingerprints: list[str]) -> str:
+    joined = "\x1e".join(fingerprints[j] for j in positions)
+    return hashlib.blake2b(joined.encode(), digest_size=KEY_LEN // 2).hexdigest()

@@ -191,13 +191,13 @@ def test_related_scores_and_newest_first_among_equals():
     entries = [entry("new", category="c"), entry("same-words", terms=("زلزال", "اليابان")),
                entry("tagged", tags=["t"]), entry("me", tags=["t"], category="c", terms=("زلزال", "اليابان")),
                entry("old-c", category="c"), entry("other")]
-    prints = [f"p{i}" for i in range(len(entries))]
-    lists, keys = related_lists(entries, prints, english=[0, 3])
+    fingerprints = [f"p{i}" for i in range(len(entries))]
+    lists, keys = related_lists(entries, fingerprints, english=[0, 3])
     ar, en = lists[3]
     assert [entries[i].slug for i in ar] == ["tagged", "same-words", "new", "old-c"]
     assert [entries[i].slug for i in en] == ["new"]
     assert lists[1][1] == []  # no English: no English list
-    changed = list(prints)
+    changed = list(fingerprints)
     changed[2] = "edited"
     assert related_lists(entries, changed, english=[0, 3])[1][3] != keys[3]  # a related entry changed
     assert related_lists(entries, changed, english=[0, 3])[1][5] == keys[5]

@@ -53,7 +53,7 @@ specs = st.lists(st.tuples(st.integers(0, 24 * 6), st.integers(0, len(CATEGORIES
 def test_a_plan_from_the_last_one_equals_a_plan_from_scratch(specs, edited, per_page):
     config = Config(per_page=per_page)
     before = plan_pages(make_entries(specs), config)
-    memo = PlanMemo(before.shape, before.keys())
+    memo = PlanMemo(before.layout_key, before.keys())
     edits = {i: f"ملخص معدل {i}" for i in edited if i < len(specs)}
     entries = make_entries(specs, edits)
     partial = plan_pages(entries, config, memo)
@@ -80,7 +80,7 @@ def test_a_new_date_or_category_changes_the_shape_and_plans_everything():
     config = Config(per_page=2)
     specs = [(h, h % 3) for h in range(0, 60, 5)]
     before = plan_pages(make_entries(specs), config)
-    memo = PlanMemo(before.shape, before.keys())
+    memo = PlanMemo(before.layout_key, before.keys())
     for changed in ([*specs[:-1], (200, 1)], [*specs[:-1], (specs[-1][0], (specs[-1][1] + 1) % 3)]):
         plan = plan_pages(make_entries(changed), config, memo)
         assert not plan.partial and plan.keys() == plan_pages(make_entries(changed), config).keys()

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from digest import cachefile
 from digest.problems import Problem
 
-VERSION = 9
+VERSION = 10
 MAX_AGE = 30 * 86_400  # seconds after which a manifest not written again is removed
 
 
@@ -31,7 +31,7 @@ class Manifest(NamedTuple):
     # The page keys as a digest.pages.SiteKeys' plain values, so that a no-op build, which
     # reads only this, need not import digest.pages.
     page_keys: tuple
-    shape: str  # see digest.pages.site_shape
+    layout_key: str  # see digest.pages.site_shape
     related: object  # the related lists and what they were made from: see digest.pages.PlanMemo
     static: list[str]  # the site's files besides the pages
     static_keys: dict[str, str]
