@@ -252,9 +252,6 @@ class Builder:
         place = output_place(options)  # before anything is read or written
         clean_leftovers(place.work, place.output)
         config = load_config(options.config, options.base_url)
-        from digest import images
-
-        images.use_cache(options.cache)  # processed images are kept there (read workers inherit it)
 
         found = self.scanner.scan(changed)
         keys = self._keys(found, config)
@@ -268,6 +265,10 @@ class Builder:
 
         self._load_state(keys.prepared)
         clock.lap("state")
+
+        from digest import images
+
+        images.use_cache(options.cache)  # processed images are kept there (read workers inherit it)
 
         entries, result.warnings = self._read_and_prepare(found, config, clock)
         renderer = self.renderer(config, keys.pages)

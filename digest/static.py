@@ -29,11 +29,9 @@ def files(root: Path) -> list[tuple[str, Path]]:
 
 def stamps(root: Path) -> list[tuple[str, tuple[int, int, int]]]:
     """What tells a changed static/ from an unchanged one: each file's name and stamp."""
-    out = []
-    for rel, full in files(root):
-        st = full.stat()
-        out.append((rel, (st.st_mtime_ns, st.st_size, st.st_ino)))
-    return out
+    from digest.incremental.keys import stamp
+
+    return [(rel, stamp(full)) for rel, full in files(root)]
 
 
 def copy(writer, root: Path) -> list[str]:  # type: ignore[no-untyped-def]
@@ -54,12 +52,10 @@ def default_image(config, root: Path) -> tuple[str, int, int] | None:  # type: i
     of static/ or theme/ that Pillow can size (its header only), else None."""
     if not config.image:
         return None
-    rel = config.image.lstrip("/")
-    file = root / (rel if rel.startswith("theme/") else f"{FOLDER}/{rel}")
     try:
         from PIL import Image
 
-        with Image.open(file) as image:
+        with Image.open(_default_file(config, root)) as image:
             return config.image, image.size[0], image.size[1]
     except Exception:  # missing or unreadable: see problems()
         return None
@@ -76,5 +72,18 @@ def problems(config, root: Path, config_path: Path) -> list[Problem]:  # type: i
 
 
 def key(config, root: Path) -> str:  # type: ignore[no-untyped-def]
-    """What pages show of the default image: its path and size."""
-    return repr(default_image(config, root))
+    """Changes when what pages show of the default image (its path and size) may have: its path
+    and its file's stamp. Every build asks, a no-op too, so the file is not opened here."""
+    if not config.image:
+        return ""
+    from digest.incremental.keys import stamp
+
+    try:
+        return repr((config.image, stamp(_default_file(config, root))))
+    except OSError:
+        return repr((config.image, None))
+
+
+def _default_file(config, root: Path) -> Path:  # type: ignore[no-untyped-def]
+    rel = config.image.lstrip("/")
+    return root / (rel if rel.startswith("theme/") else f"{FOLDER}/{rel}")
