@@ -155,14 +155,17 @@ def take_reports() -> list[tuple[str, str]]:
     return reports
 
 
-def remove(paths: Iterable[Path], older_than: float | None = None) -> None:
-    """Delete these cache files (only those not written for `older_than` seconds, when given).
+def remove(paths: Iterable[Path], older_than: float | None = None, since_linked: bool = False,
+           now: float | None = None) -> None:
+    """Delete these cache files (only those not written for `older_than` seconds, when given;
+    `since_linked`: not linked either, as a file's ctime changes when a hard link to it is made).
     One that is gone meanwhile, or cannot be deleted now (open where that forbids it), is left
-    for a later build."""
-    now = time.time()
+    for a later build. `now`: the time to count from (default: now)."""
+    now = time.time() if now is None else now
     for path in paths:
         try:
-            if older_than is None or now - path.stat().st_mtime > older_than:
+            st = path.lstat()
+            if older_than is None or now - (st.st_ctime if since_linked else st.st_mtime) > older_than:
                 path.unlink()
         except OSError:
             pass

@@ -303,10 +303,5 @@ def tidy_cache(now: float) -> None:
     files = folder / SITE_FOLDER if folder is not None else None
     if files is None or not files.is_dir():
         return
-    for entry in os.scandir(files):
-        try:
-            if entry.is_file(follow_symlinks=False) \
-                    and now - entry.stat(follow_symlinks=False).st_ctime > CACHE_MAX_AGE:
-                os.unlink(entry.path)
-        except OSError:
-            pass  # removed meanwhile by another build
+    cachefile.remove((Path(e.path) for e in os.scandir(files) if e.is_file(follow_symlinks=False)),
+                     older_than=CACHE_MAX_AGE, since_linked=True, now=now)
